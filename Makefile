@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine (see README):
+#   make book   set up .venv and build the HTML book (quick profile, CPU)
+#   make test   set up .venv and run the test suite (unit tests + every notebook, quick profile)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup book test nbval bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@echo "Book: _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+# nbval on the text notebooks: pair them to .ipynb under _output/nbval, run with --nbval-lax.
+nbval: $(STAMP)
+	mkdir -p _output/nbval
+	$(BIN)/jupytext --to ipynb --output-dir _output/nbval notebooks/*.py >/dev/null 2>&1 || \
+	  for f in notebooks/*.py; do $(BIN)/jupytext --to ipynb -o _output/nbval/$$(basename $${f%.py}).ipynb $$f; done
+	$(BIN)/python -m pytest --nbval-lax -p no:xdist _output/nbval
+
+bench: $(STAMP)
+	$(BIN)/python -m lib.bench
+
+clean:
+	rm -rf _build _output _cache

@@ -1,0 +1,108 @@
+"""One result cache for every expensive computation.
+
+A result is stored under a key made of the function's name, its full parameters (frozen
+dataclasses are expanded), the seed, and a hash of the library's source code, so a changed
+parameter or a changed line of ``lib/`` never reuses a stale result. Beside each result a
+small JSON record says what produced it (parameters, code hash, device, wall time).
+
+Set ``HMM_NO_CACHE=1`` to bypass the cache; ``HMM_CACHE_DIR`` moves it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import inspect
+import json
+import os
+import pickle
+import platform
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import paths
+
+
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """SHA-256 of every Python source file of the library (sorted by path)."""
+    h = hashlib.sha256()
+    for p in sorted(paths.LIB.rglob("*.py")):
+        h.update(p.relative_to(paths.LIB).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _jsonable(x: Any) -> Any:
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {"__type__": type(x).__name__, **{k: _jsonable(v) for k, v in dataclasses.asdict(x).items()}}
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return {"__array__": hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()[:16],
+                "shape": list(x.shape), "dtype": str(x.dtype)}
+    if isinstance(x, (np.integer, np.floating)):
+        return x.item()
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    return repr(x)
+
+
+def key_of(name: str, params: dict) -> tuple[str, dict]:
+    record = {"function": name, "params": _jsonable(params), "code": code_hash()}
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:24]
+    return digest, record
+
+
+def cached(func: Callable) -> Callable:
+    """Decorator: cache ``func(*args, **kwargs)`` on disk by its bound arguments and the code.
+
+    Arguments must be JSON-describable (numbers, strings, frozen dataclasses, lists, arrays).
+    Pass ``use_cache=False`` to recompute (the fresh result still overwrites the cache entry).
+    Keyword ``progress`` is not part of the key.
+    """
+    sig = inspect.signature(func)
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    @functools.wraps(func)
+    def wrapper(*args, use_cache: bool = True, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        params = {k: v for k, v in bound.arguments.items() if k not in ("progress",)}
+        digest, record = key_of(name, params)
+        folder = paths.cache_dir() / func.__name__
+        result_path, record_path = folder / f"{digest}.pkl", folder / f"{digest}.json"
+        enabled = use_cache and os.environ.get("HMM_NO_CACHE", "") in ("", "0")
+        if enabled and result_path.exists():
+            with open(result_path, "rb") as fh:
+                return pickle.load(fh)
+        start = time.perf_counter()
+        result = func(*bound.args, **bound.kwargs)
+        record.update(wall_s=round(time.perf_counter() - start, 3), created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                      host=platform.node(), device=_device_name())
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = result_path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, result_path)
+        record_path.write_text(json.dumps(record, indent=1))
+        return result
+
+    wrapper.cache_name = name
+    return wrapper
+
+
+def _device_name() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except Exception:  # pragma: no cover - torch import problems are reported elsewhere
+        pass
+    return f"cpu ({platform.processor() or platform.machine()})"

@@ -1,0 +1,22 @@
+"""Named parameter profiles.
+
+A profile is only a set of parameter values; no code path differs. ``quick`` is each
+notebook's own defaults (its ``parameters`` cell), sized to run the whole book on 2 CPU
+cores in minutes. ``paper`` sets the paper's scale. Keys are notebook stems.
+"""
+from __future__ import annotations
+
+from . import validate
+
+PROFILES: dict[str, dict[str, dict]] = {
+    "quick": {},
+    "paper": {
+        "02_hidden_manifold": {"N_values": [250, 500, 1000, 2000, 4000], "samples": 200_000},
+    },
+}
+
+
+def profile_parameters(profile: str, notebook: str) -> dict:
+    """Parameters that ``profile`` sets for ``notebook`` (a stem such as '02_hidden_manifold')."""
+    validate.choice("profile", profile, PROFILES)
+    return dict(PROFILES[profile].get(notebook, {}))
