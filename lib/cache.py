@@ -1,8 +1,9 @@
 """One result cache for every expensive computation.
 
 A result is stored under a key made of the function's name, its full parameters (frozen
-dataclasses are expanded), the seed, and a hash of the library's source code, so a changed
-parameter or a changed line of ``lib/`` never reuses a stale result. Beside each result a
+dataclasses are expanded), the seed, and a hash of the source of the function's module and of
+every library module it imports (transitively), so a changed parameter or a changed line of
+code that can reach the result never reuses a stale one. Beside each result a
 small JSON record says what produced it (parameters, code hash, device, wall time).
 
 Set ``HMM_NO_CACHE=1`` to bypass the cache; ``HMM_CACHE_DIR`` moves it.
@@ -26,13 +27,47 @@ import numpy as np
 from . import paths
 
 
-@functools.lru_cache(maxsize=1)
-def code_hash() -> str:
-    """SHA-256 of every Python source file of the library (sorted by path)."""
+def _lib_imports(module: str) -> set[str]:
+    """Names of the lib modules that ``lib.<module>`` imports (relative or absolute), by parsing it."""
+    import ast
+
+    path = paths.LIB / f"{module}.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 1 or base.startswith("lib"):
+                base = base.removeprefix("lib").lstrip(".")
+                if base:
+                    found.add(base.split(".")[0])
+                else:  # from . import x, y
+                    found.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("lib."))
+    return {m for m in found if (paths.LIB / f"{m}.py").exists()}
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash(module: str | None = None) -> str:
+    """SHA-256 of the source of ``lib.<module>`` and every lib module it imports, transitively.
+
+    ``None`` hashes the whole library. A result depends only on the code that can reach it, so
+    editing a plotting helper does not invalidate simulations.
+    """
+    if module is None:
+        todo = sorted(p.stem for p in paths.LIB.glob("*.py"))
+    else:
+        todo, seen = [module], set()
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(_lib_imports(m) - seen)
+        todo = sorted(seen)
     h = hashlib.sha256()
-    for p in sorted(paths.LIB.rglob("*.py")):
-        h.update(p.relative_to(paths.LIB).as_posix().encode())
-        h.update(p.read_bytes())
+    for m in todo:
+        h.update(m.encode())
+        h.update((paths.LIB / f"{m}.py").read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -53,8 +88,9 @@ def _jsonable(x: Any) -> Any:
     return repr(x)
 
 
-def key_of(name: str, params: dict) -> tuple[str, dict]:
-    record = {"function": name, "params": _jsonable(params), "code": code_hash()}
+def key_of(name: str, params: dict, module: str | None = None) -> tuple[str, dict]:
+    """Cache key and record of a call of ``name`` with ``params``, code of ``lib.<module>`` included."""
+    record = {"function": name, "params": _jsonable(params), "code": code_hash(module)}
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:24]
     return digest, record
 
@@ -68,13 +104,14 @@ def cached(func: Callable) -> Callable:
     """
     sig = inspect.signature(func)
     name = f"{func.__module__}.{func.__qualname__}"
+    module = func.__module__.removeprefix("lib.") if func.__module__.startswith("lib.") else None
 
     @functools.wraps(func)
     def wrapper(*args, use_cache: bool = True, **kwargs):
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
         params = {k: v for k, v in bound.arguments.items() if k not in ("progress",)}
-        digest, record = key_of(name, params)
+        digest, record = key_of(name, params, module)
         folder = paths.cache_dir() / func.__name__
         result_path, record_path = folder / f"{digest}.pkl", folder / f"{digest}.json"
         enabled = use_cache and os.environ.get("HMM_NO_CACHE", "") in ("", "0")

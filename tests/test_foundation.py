@@ -89,12 +89,12 @@ def test_cache_reuses_and_keys_by_parameters(tmp_path, monkeypatch):
     records = list((tmp_path / "_square").glob("*.json"))
     assert len(records) == 3
     rec = json.loads(records[0].read_text())
-    assert rec["code"] == cache.code_hash() and "params" in rec and "wall_s" in rec
+    assert rec["code"] == cache.code_hash() and "params" in rec and "wall_s" in rec  # non-lib: whole lib
 
 
 def test_cache_key_changes_with_code(monkeypatch):
     k1, _ = cache.key_of("f", {"x": 1})
-    monkeypatch.setattr(cache, "code_hash", lambda: "different")
+    monkeypatch.setattr(cache, "code_hash", lambda module=None: "different")
     k2, _ = cache.key_of("f", {"x": 1})
     assert k1 != k2
 
@@ -145,3 +145,11 @@ def test_notebook_parameters_are_all_declared():
         from lib.run import notebook_parameters
 
         assert set(notebook_parameters(tmp)) == assigned, path.name
+
+
+def test_code_hash_follows_imports():
+    # equivalence imports model, which imports functions: all three are in its dependency set
+    deps = cache._lib_imports("equivalence")
+    assert {"model", "functions", "cache", "order_params"} <= deps
+    assert "style" not in deps
+    assert cache.code_hash("equivalence") != cache.code_hash("functions")
