@@ -153,3 +153,20 @@ def test_code_hash_follows_imports():
     assert {"model", "functions", "cache", "order_params"} <= deps
     assert "style" not in deps
     assert cache.code_hash("equivalence") != cache.code_hash("functions")
+
+
+@pytest.mark.parametrize("g", ["erf", "relu"])
+def test_eg_analytic_against_monte_carlo(g):
+    # K = 2 students, M = 3 teachers, a random joint covariance of (lambda, nu); 4e6 samples give a
+    # standard error of the sample mean of (yhat - y)^2 / 2 well below 2e-3 for these weights.
+    gen = torch.Generator().manual_seed(5)
+    A = torch.randn(5, 5, generator=gen, dtype=torch.float64)
+    C = A @ A.T / 5 + 0.2 * torch.eye(5, dtype=torch.float64)
+    Q, R, T = C[:2, :2], C[:2, 2:], C[2:, 2:]
+    v = torch.tensor([0.8, -0.5], dtype=torch.float64)
+    vt = torch.tensor([1.0, 0.3, -0.7], dtype=torch.float64)
+    z = torch.randn(4_000_000, 5, generator=gen, dtype=torch.float64) @ torch.linalg.cholesky(C).T
+    gfun, _ = lib.activation(g)
+    err = 0.5 * (gfun(z[:, :2]) @ v - gfun(z[:, 2:]) @ vt) ** 2
+    mc, se = err.mean().item(), err.std().item() / 2000
+    assert abs(lib.eg_analytic(g, Q, R, T, v, vt).item() - mc) < 5 * se, (mc, se)
