@@ -11,7 +11,9 @@ from . import validate
 PROFILES: dict[str, dict[str, dict]] = {
     "quick": {},
     "paper": {
-        "02_hidden_manifold": {"N_values": [250, 500, 1000, 2000, 4000], "samples": 200_000},
+        "02_hidden_manifold": {"N_values": [250, 500, 1000, 2000, 4000], "samples": 200_000, "repeats": 10},
+        "03_gaussian_mixtures": {"ms": [1, 2, 3, 4, 5], "alphas": list(range(10)), "n_mixtures": 20,
+                                 "knn_samples": 10_000},
     },
 }
 
