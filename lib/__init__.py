@@ -12,3 +12,12 @@ from .trajectory import Trajectory, record_steps
 from .validate import ParameterError
 
 __version__ = "0.1.0"
+from .inputs import DISTRIBUTIONS, InputDistribution, make_distribution, sample_inputs
+from .kl import kl_exact, kl_gaussians, kl_knn, kl_monte_carlo
+from .metrics import tlog_rmse, tlog_rmse_mean
+from .lemmas import lemma_ii1, lemma_v1, lemma_v3, projected_expectation, sample_means
+from .mnist import MNIST, MNISTFileError, load_mnist
+from .pseudo_real import (FoldMoments, KDESampler, PseudoRealFit, PseudoRealParams, PseudoTeacher, TeacherParams,
+                          TeacherStudy, corrected_constants, fit_kde, fit_pseudo_real, fold_moments, kde_bandwidth,
+                          pseudo_real_model, pseudo_real_weights, pseudo_teacher_study, train_pseudo_teacher)
+from .sgd import run_generator, sgd_steps, simulate_sgd, simulate_sgd_cached
