@@ -3,7 +3,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
+
+# Notebook kernels inherit this: with `pytest -n 2` on 2 cores, one thread per process avoids
+# oversubscription (set before torch is imported so its thread pool honours it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
