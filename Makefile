@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test nbval bench clean
+.PHONY: setup book test nbval bench clean mathjax browser-test
 
 setup: $(STAMP)
 
@@ -17,7 +17,7 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) mathjax
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo "Book: _build/html/index.html"
 
@@ -36,3 +36,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build _output _cache
+
+# MathJax 3 for offline reading: npm package `mathjax` vendored into _vendor/ (git-ignored), served by the book.
+mathjax:
+	scripts/fetch_mathjax.sh
+
+# Headless Chromium opens the built pages: images load, math is typeset, no console errors; screenshots
+# go to _output/screenshots. Skips (does not fail) without a built book or a chromium binary.
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest -p no:xdist -rs tests/test_browser.py

@@ -33,7 +33,7 @@ eps_values = [0.3, 0.1, 0.03, 0.01, 0.003]   # correlations for Lemmas II.1 and 
 pairs = [["sgn", "sgn"], ["relu", "relu"], ["erf", "erf"], ["relu", "sgn"]]   # (u, v) function pairs
 alpha = 5.0                                  # mixture for Lemma V.1 and the sample-mean figure
 m = 3
-functions = ["sgn", "relu", "erf", "quartic"]   # f for Lemma V.3 ("quartic" = x^4 must break it)
+functions = ["sgn", "relu", "erf", "quartic"]   # f for Lemma V.3 ("quartic", x^4, must break it)
 laws = [["gmm", {"alpha": 5.0, "m": 3}], ["uniform", {}], ["beta", {"preset": "beta1"}],
         ["beta", {"preset": "beta2"}], ["poisson", {}], ["laplace", {}], ["pareto", {}], ["lorentz", {}]]
 lorentz_seeds = 8                            # sample standardisations of the Lorentz law
@@ -226,29 +226,53 @@ glue("sample_means_fig", fig, display=False)
 # ## Checks
 
 # %%
+from lib import claims
+
+book = claims.Registry("05_lemmas", globals(), section="V.1")
 # Lemma II.1: remainder / eps^2 -> c2. Mehler: remainder = sum_{n>=2} eps^n E[He_n u] E[He_n v] / n!, and by
 # Cauchy-Schwarz |E[He_n u] E[He_n v]| / n! <= sqrt(E[u^2] E[v^2]) <= 1 for sgn, erf, relu, so
 # |remainder / eps^2 - c2| <= eps / (1 - eps)
 for r in ii1:
     e = r["eps"][-1]
-    assert abs(r["remainder_over_eps2"][-1] - r["c2"]) <= e / (1 - e), (r["u"], r["v"])
+    assert book.check(f"V.1.lemma-II.1-{r['u']}-{r['v']}", abs(r["remainder_over_eps2"][-1] - r["c2"]) <= e / (1 - e),
+                      measured=abs(r["remainder_over_eps2"][-1] - r["c2"]), tolerance=f"<= eps/(1-eps) = {e / (1 - e):.2g}",
+                      paper_claim="5", section="II",
+                      statement=f"Lemma II.1 for ({r['u']}, {r['v']}): the remainder after first order is c2 eps^2."), \
+        (r["u"], r["v"])
 # Lemma V.1: eq. 21 leaves an O(eps) remainder, the per-pair first-order term an O(eps^2) one
-assert all(abs(s - 1) < 0.2 for s, q in zip(v1_slopes0, v1) if abs(q["remainder0"][-1]) > 1e-12), v1_slopes0
-assert all(s > 1.8 for s in v1_slopes1), v1_slopes1
+slopes0 = [s for s, q in zip(v1_slopes0, v1) if abs(q["remainder0"][-1]) > 1e-12]
+assert book.check("V.1.lemma-V.1-order1", all(abs(s - 1) < 0.2 for s in slopes0), paper_claim="5",
+                  measured=max((abs(s - 1) for s in slopes0), default=0.0), tolerance="|slope - 1| < 0.2",
+                  statement="Lemma V.1: eq. 21 alone leaves a remainder of first order in eps."), v1_slopes0
+assert book.check("V.1.lemma-V.1-order2", all(s > 1.8 for s in v1_slopes1), measured=min(v1_slopes1),
+                  tolerance="slope > 1.8", paper_claim="5",
+                  statement="Lemma V.1: with the per-pair first-order term the remainder is of second order."), \
+    v1_slopes1
 # Lemma V.3 for odd f under symmetric standardised laws: exact agreement
-for law in ("uniform", "laplace", "beta(beta1)"):
-    assert abs(v3[("sgn", law)]["gap"]) < 1e-8 and abs(v3[("erf", law)]["gap"]) < 1e-8
+sym_gap = max(abs(v3[(f, law)]["gap"]) for law in ("uniform", "laplace", "beta(beta1)") for f in ("sgn", "erf"))
+assert book.check("V.1.lemma-V.3-symmetric", sym_gap < 1e-8, measured=sym_gap, tolerance="< 1e-8", paper_claim="5",
+                  statement="Lemma V.3 for odd f (sgn, erf) under symmetric standardised laws: E_P f = E_N f."), sym_gap
 # ... and where it must break: x^4 differs by the excess kurtosis (uniform -6/5, Laplace +3)
-assert abs(v3[("quartic", "uniform")]["gap"] + 1.2) < 1e-6 and abs(v3[("quartic", "laplace")]["gap"] - 3) < 1e-6
+quartic_err = max(abs(v3[("quartic", "uniform")]["gap"] + 1.2), abs(v3[("quartic", "laplace")]["gap"] - 3))
+assert book.check("V.1.lemma-V.3-quartic", quartic_err < 1e-6, measured=quartic_err, tolerance="< 1e-6",
+                  statement="Lemma V.3 fails for x^4 by exactly the excess kurtosis (uniform -6/5, Laplace +3)."), \
+    quartic_err
 # Lorentz: sample standardisation gives erratic E[sgn x] (spread over seeds far above the ~0.01 of a
 # finite-variance law standardised from 1e4 samples)
-assert np.ptp(v3[("sgn", "lorentz")]["sampled"]) > 0.2
+lorentz_spread = np.ptp(v3[("sgn", "lorentz")]["sampled"])
+assert book.check("V.1.lorentz-erratic", lorentz_spread > 0.2, measured=lorentz_spread, tolerance="> 0.2",
+                  statement="Lorentz: E[sgn x] after sample standardisation varies from seed to seed."), lorentz_spread
 # projection: for finite-variance laws the sgn gap at the largest D is within 5 standard errors of 0 or at
 # least 5 times smaller than for one coordinate (central limit theorem)
 for name in ("pareto", "gmm", "beta"):
     g, se = proj[name]["gap"], proj[name]["se"]
-    assert abs(g[-1]) < 5 * se[-1] or abs(g[-1]) < abs(g[0]) / 5, (name, g)
+    assert book.check(f"V.1.projection-{name}", abs(g[-1]) < 5 * se[-1] or abs(g[-1]) < abs(g[0]) / 5,
+                      measured=abs(g[-1]), tolerance=f"< max(5 s.e. = {5 * se[-1]:.2g}, |gap at D=1|/5 = {abs(g[0]) / 5:.2g})",
+                      paper_claim="5", statement=f"Lemma V.3 for sgn holds after projection u = C.F/|F| ({name}, "
+                                                 f"largest D), though not for one coordinate (our finding)."), (name, g)
 # sample means centre on the exact expectations (5 standard errors of the mean of the sample means)
 for f, r in sm.items():
     for key, ref in (("input", "exact_input"), ("gaussian", "exact_gaussian")):
-        assert abs(r[key].mean() - r[ref]) < 5 * r[key].std(ddof=1) / math.sqrt(r[key].size), (f, key)
+        z = abs(r[key].mean() - r[ref]) / (r[key].std(ddof=1) / math.sqrt(r[key].size))
+        assert book.check(f"V.1.sample-means-{f}-{key}", z < 5, measured=z, tolerance="< 5 standard errors",
+                          statement=f"Sample means of {f}(x) ({key} law) centre on the exact expectation."), (f, key)

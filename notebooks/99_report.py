@@ -1,0 +1,119 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Reproduction report
+#
+# Every check that a chapter of this book makes is gathered here: what the paper claims, what we measured,
+# the tolerance and whether the check passed. Nothing on this page is typed by hand; it is produced when the
+# book is built.
+#
+# **How the numbers get here.** Each chapter ends with its checks, written as assertions that also record
+# themselves (`lib.claims.Registry`). The record of one execution is a small JSON file named by a
+# *fingerprint* of the chapter's text, the library's source code and the chapter's parameter values. This
+# page computes the fingerprint each chapter has now, for the profile below, and reads the record with that
+# name. A record with the right name cannot be stale: any edit of the chapter or of the library, or any other
+# parameter value, gives another name. If the record is missing (this page ran before the chapter, or the
+# chapter was edited since), this page executes the chapter first. The page is therefore correct whatever
+# order the book executes notebooks in; in the usual order the chapters run first and this page only reads.
+
+# %% tags=["remove-cell"]
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+# %% tags=["parameters"]
+profile = "quick"        # parameter profile whose chapter records are collected
+run_missing = True       # execute a chapter whose current record is missing (false: report it as missing)
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown
+from myst_nb import glue
+
+from lib import claims, validate
+from lib.profiles import PROFILES
+
+validate.choice("profile", profile, PROFILES)
+records = claims.collect(profile, run_missing=run_missing)
+checks = claims.all_claims(records)
+status = claims.paper_claim_status(records)
+glue("n_checks", str(len(checks)), display=False)
+glue("n_passed", str(sum(c.passed for c in checks)), display=False)
+glue("n_chapters", str(sum(r is not None for r in records.values())), display=False)
+glue("n_paper", str(len(status)), display=False)
+glue("n_paper_checked", str(sum(s is not None for s, _ in status.values())), display=False)
+glue("report_profile", profile, display=False)
+
+# %% [markdown]
+# Profile {glue:text}`report_profile`: {glue:text}`n_passed` of {glue:text}`n_checks` checks from
+# {glue:text}`n_chapters` chapters pass; {glue:text}`n_paper_checked` of the paper's {glue:text}`n_paper`
+# claims have at least one check so far.
+#
+# ## The paper's claims
+#
+# A claim passes when every check supporting it passes. The statements are ours, condensed from the paper.
+
+# %% tags=["remove-input"]
+Markdown(claims.paper_claims_markdown(records))
+
+# %% [markdown]
+# ## Every check
+#
+# The measured value is the quantity the tolerance applies to (the worst case where a check covers several
+# cases). The chapters explain each tolerance: they come from sampling statistics or from the exact order of
+# an expansion, never from tuning.
+
+# %% tags=["remove-input"]
+Markdown(claims.checks_markdown(records))
+
+# %% [markdown]
+# ## The paper's Tables I and II beside ours
+#
+# Appendix F of the paper lists, for standardised $\mathrm{GM}(\alpha, 2)$ inputs, the tLog-RMSE between ODE
+# and SGD for each component of $Q$, $R$ and $v$, and the mean absolute value $\mathbb E|X|$ of each component
+# for scale. Each cell reads *paper / ours*; until the Section IV chapter records its tables (hook:
+# `book.table("I", rows, columns)` on its registry, with row labels `alpha=0` ... `alpha=9` and `E[|X|]`),
+# the paper's values stand alone.
+
+# %% tags=["remove-input"]
+parts = []
+for key, paper in claims.PAPER_TABLES.items():
+    text, ours = claims.table_markdown(key, records)
+    source = "paper / ours" if ours else "paper only: not yet recorded by a chapter"
+    parts.append(f"**Table {key}** ({paper['caption']}; {source})\n\n{text}")
+    if ours and ours.get("note"):
+        parts.append(ours["note"])
+Markdown("\n\n".join(parts))
+
+# %% [markdown]
+# ## Provenance
+#
+# The record behind each chapter's rows: when it was written and the first characters of its fingerprint and
+# of the library's code hash, and whether the chapter wrote it when the book executed it or this page had to
+# execute the chapter itself. Records live in `_output/claims/<chapter>/` (git-ignored).
+
+# %% tags=["remove-input"]
+lines = ["| chapter | record written | by | fingerprint | library code | checks |", "|---|---|---|---|---|---|"]
+for stem, r in records.items():
+    if r is None:
+        lines.append(f"| {stem} | missing | | | | |")
+    else:
+        by = "this page (no current record)" if r.get("ran_here") else "the chapter"
+        lines.append(f"| {{doc}}`{stem}` | {r['created']} | {by} | `{r['fingerprint'][:12]}` | `{r['code'][:12]}` "
+                     f"| {len(r['claims'])} |")
+Markdown("\n".join(lines))
+
+# %% tags=["hide-input"]
+# The report itself asserts what it shows: every recorded check passed and, when chapters may be run, every
+# claim-recording chapter has a current record.
+failed = [c.id for c in checks if not c.passed]
+assert not failed, failed
+assert not run_missing or all(r is not None for r in records.values()), records
