@@ -1,0 +1,407 @@
+"""Section V.2 of 000: universality across input laws (Table 1, Fig. 7) and the Lorentz breakdown (Fig. 8).
+
+Builds on :mod:`lib.compare`. Three pieces:
+
+* **Table 1.** :class:`Law` names one latent law (a ``lib.inputs`` distribution and its parameters);
+  :func:`law_moments` gives its mean, variance, skewness and excess kurtosis from exact formulas
+  (mixture: from the components' raw moments), inf where a moment diverges, nan where it does not exist.
+  :func:`projected_cumulants` measures what the central limit argument is about: skewness and excess
+  kurtosis of a projection u = C w / |w| of the standardised D-dimensional C (w ~ N(0, I_D)), against the
+  prediction kappa_3 sum w^3 / |w|^3 and kappa_4 sum w^4 / |w|^4 (cumulants of a weighted sum of i.i.d.
+  terms), which vanish like D^(-1/2) and D^(-1).
+* **SGD against the ODE for every law.** :func:`guarded_compare` is :func:`lib.compare.compare` that
+  survives diverging runs: heavy-tailed labels (Lorentz) can blow up a ReLU network, and ``simulate_sgd``
+  then raises. A diverged run is removed and its divergence time kept; the others are rerun (each run's
+  samples depend only on its run id, so the survivors reproduce exactly). :class:`Outcome` holds the
+  per-run tLog-RMSE of Q, R, v and eg (eq. 18/20 of 001, :mod:`lib.metrics`), inf for a diverged run.
+* **Statistics against the Gaussian floor.** :func:`floor_test` compares each law's mean per-run tLog-RMSE
+  with the Gaussian input's (the floor set by finite-N fluctuations), in units of the run-to-run scatter
+  pooled over the laws under test (a comparison-with-control t statistic).
+
+Seeds: every law is compared from the same initial weights (``seed``) and run ids, so the laws differ
+only in the inputs; ``dist_seed`` draws the mixture and the standardisation sample.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from scipy import stats
+
+from . import validate
+from .cache import cached
+from .compare import METRICS, Comparison, ComparisonResult, ode_reference
+from .inputs import _seed_for, make_distribution
+from .metrics import tlog_rmse
+from .model import Model, init_weights
+from .sgd import simulate_sgd
+from .validate import ParameterError
+
+GAPS = METRICS + ("eg",)      # order parameters whose tLog-RMSE we report
+
+
+# ------------------------------------------------------------------------------------------ laws
+
+@dataclass(frozen=True)
+class Law:
+    """One latent law: a ``lib.inputs`` distribution name, its parameters as sorted (name, value) pairs,
+    and a label for tables and legends."""
+
+    label: str
+    dist: str
+    params: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", tuple(sorted(dict(self.params).items())))
+        if not isinstance(self.label, str) or not self.label:
+            raise ParameterError(f"label={self.label!r} must be a non-empty string")
+        make_distribution(self.dist, 1, **self.kwargs)     # validates dist and every parameter
+
+    @property
+    def kwargs(self) -> dict:
+        return dict(self.params)
+
+    def describe(self) -> str:
+        """Parameters in words, defaults filled in (e.g. 'a = 0.5, b = 0.5')."""
+        p = make_distribution(self.dist, 1, **self.kwargs).params
+        keep = {k: v for k, v in p.items() if k not in ("preset", "variant") and v is not None}
+        if self.dist == "gmm":
+            keep["variant"] = p["variant"]
+        return ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}" for k, v in keep.items()) \
+            or "-"
+
+
+def make_laws(specs) -> list[Law]:
+    """Laws from notebook-style specs ``[[label, dist, {params}], ...]``; labels must be unique."""
+    laws = []
+    for spec in specs:
+        if not isinstance(spec, (list, tuple)) or len(spec) not in (2, 3):
+            raise ParameterError(f"law spec {spec!r} must be [label, dist] or [label, dist, {{params}}]")
+        label, dist, params = (*spec, {})[:3]
+        if not isinstance(params, dict):
+            raise ParameterError(f"law {label!r}: parameters {params!r} must be a dict")
+        laws.append(Law(label, dist, tuple(params.items())))
+    labels = [law.label for law in laws]
+    if len(set(labels)) != len(labels):
+        raise ParameterError(f"law labels must be unique, got {labels}")
+    return laws
+
+
+@dataclass(frozen=True)
+class LawMoments:
+    """Mean, variance, skewness, excess kurtosis of a scalar law (inf: diverges; nan: does not exist), and
+    the tail index: moments of order r exist iff r < tail (inf for laws with all moments)."""
+
+    mean: float
+    var: float
+    skew: float
+    exkurt: float
+    tail: float
+
+    @property
+    def finite_variance(self) -> bool:
+        return self.tail > 2
+
+    @property
+    def finite_kurtosis(self) -> bool:
+        return self.tail > 4
+
+
+def _central_from_raw(m1, m2, m3, m4) -> tuple[float, float, float, float]:
+    c2 = m2 - m1**2
+    c3 = m3 - 3 * m1 * m2 + 2 * m1**3
+    c4 = m4 - 4 * m1 * m3 + 6 * m1**2 * m2 - 3 * m1**4
+    return m1, c2, c3 / c2**1.5, c4 / c2**2 - 3
+
+
+def law_moments(dist: str, *, seed: int = 0, **params) -> LawMoments:
+    """Exact moments of one coordinate of ``dist`` (``lib.inputs`` parameters; ``seed`` draws a mixture).
+
+    Formulas: uniform (0, -6/5); Beta(a, b): skew 2(b-a) sqrt(a+b+1) / ((a+b+2) sqrt(ab)), exkurt
+    6[(a-b)^2 (a+b+1) - ab(a+b+2)] / [ab(a+b+2)(a+b+3)]; Poisson(rate): (rate^-1/2, 1/rate); Laplace (0, 3);
+    Pareto(s, x_m = 1): skew 2(1+s)/(s-3) sqrt((s-2)/s) for s > 3, exkurt 6(s^3+s^2-6s-2)/(s(s-3)(s-4)) for
+    s > 4; Cauchy: none; mixture of N(mu_k, 1): central moments from sum_k p_k E[(mu_k + z)^n].
+    Standardisation leaves skewness and kurtosis unchanged.
+    """
+    d = make_distribution(dist, 1, seed=seed, **params)
+    p, inf, nan = d.params, math.inf, math.nan
+    if dist == "gaussian":
+        return LawMoments(0.0, 1.0, 0.0, 0.0, inf)
+    if dist == "uniform":
+        return LawMoments((p["low"] + p["high"]) / 2, (p["high"] - p["low"]) ** 2 / 12, 0.0, -1.2, inf)
+    if dist == "beta":
+        a, b = p["a"], p["b"]
+        s = a + b
+        skew = 2 * (b - a) * math.sqrt(s + 1) / ((s + 2) * math.sqrt(a * b))
+        exk = 6 * ((a - b) ** 2 * (s + 1) - a * b * (s + 2)) / (a * b * (s + 2) * (s + 3))
+        return LawMoments(a / s, a * b / (s**2 * (s + 1)), skew, exk, inf)
+    if dist == "poisson":
+        lam = p["rate"]
+        return LawMoments(lam, lam, 1 / math.sqrt(lam), 1 / lam, inf)
+    if dist == "laplace":
+        return LawMoments(0.0, 2 * p["scale"] ** 2, 0.0, 3.0, inf)
+    if dist == "pareto":
+        s = p["shape"]
+        mean = s / (s - 1) if s > 1 else inf
+        var = s / ((s - 1) ** 2 * (s - 2)) if s > 2 else (inf if s > 1 else nan)
+        skew = 2 * (1 + s) / (s - 3) * math.sqrt((s - 2) / s) if s > 3 else (inf if s > 2 else nan)
+        exk = 6 * (s**3 + s**2 - 6 * s - 2) / (s * (s - 3) * (s - 4)) if s > 4 else (inf if s > 2 else nan)
+        return LawMoments(mean, var, skew, exk, s)
+    if dist == "lorentz":
+        return LawMoments(nan, nan, nan, nan, 1.0)
+    # gmm: one coordinate is a mixture of N(mu_k, 1) with weights p_k (both variants share this marginal
+    # in the coordinate variant; the shared variant's coordinates have their own means, use coordinate 0)
+    mu = d.means if d.means.ndim == 1 else d.means[:, 0]
+    w = d.weights
+    raw = [float(w @ mu), float(w @ (mu**2 + 1)), float(w @ (mu**3 + 3 * mu)), float(w @ (mu**4 + 6 * mu**2 + 3))]
+    m1, c2, skew, exk = _central_from_raw(*raw)
+    return LawMoments(m1, c2, skew, exk, inf)
+
+
+def table1(laws, seed: int = 0) -> list[dict]:
+    """Rows of Table 1: label, dist, parameters (in words), and :func:`law_moments`."""
+    rows = []
+    for law in laws:
+        mo = law_moments(law.dist, seed=seed, **law.kwargs)
+        rows.append({"label": law.label, "dist": law.dist, "parameters": law.describe(), "mean": mo.mean,
+                     "var": mo.var, "skew": mo.skew, "exkurt": mo.exkurt, "tail": mo.tail})
+    return rows
+
+
+def projected_cumulants(law: Law, D: int, *, samples: int = 20_000, directions: int = 8, seed: int = 0,
+                        standardize_samples: int = 10_000, batch: int = 2_000) -> dict:
+    """Skewness and excess kurtosis of u = C w / |w| for the standardised law in dimension D (the paper's
+    sample standardisation), over ``directions`` independent w ~ N(0, I_D) and ``samples`` draws of C.
+
+    Returns 'skew', 'exkurt' (directions,) measured; 'skew_pred', 'exkurt_pred' (directions,): the cumulants
+    of a weighted sum of i.i.d. standardised terms, kappa_3 sum_j w_j^3 / |w|^3 and kappa_4 sum_j w_j^4 / |w|^4
+    (inf or nan where the law's cumulant diverges or does not exist); 'se_skew', 'se_exkurt': the Gaussian
+    standard errors sqrt(6/n), sqrt(24/n) of one direction's estimate.
+    """
+    D = validate.integer("D", D, 1)
+    samples = validate.integer("samples", samples, 2)
+    directions = validate.integer("directions", directions, 1)
+    dist = make_distribution(law.dist, D, seed=seed, standardize=law.dist != "gaussian",
+                             standardize_samples=standardize_samples, **law.kwargs)
+    gen = torch.Generator().manual_seed(_seed_for(seed, 11))
+    w = torch.randn(D, directions, generator=gen, dtype=torch.float64)
+    w = w / w.norm(dim=0)
+    s1 = s2 = s3 = s4 = 0.0
+    for start in range(0, samples, batch):
+        u = dist.sample(min(batch, samples - start), gen, "cpu", torch.float64) @ w     # (n, directions)
+        s1, s2 = s1 + u.sum(0), s2 + (u**2).sum(0)
+        s3, s4 = s3 + (u**3).sum(0), s4 + (u**4).sum(0)
+    n = samples
+    raw = [(s / n).numpy() for s in (s1, s2, s3, s4)]
+    with np.errstate(all="ignore"):
+        _, c2, skew, exk = _central_from_raw(*raw)
+    mo = law_moments(law.dist, seed=seed, **law.kwargs)
+    wn = w.numpy()
+    with np.errstate(all="ignore"):
+        skew_pred = mo.skew * (wn**3).sum(0) if np.isfinite(mo.skew) else np.full(directions, mo.skew)
+        exk_pred = mo.exkurt * (wn**4).sum(0) if np.isfinite(mo.exkurt) else np.full(directions, mo.exkurt)
+    return {"law": law.label, "D": D, "skew": skew, "exkurt": exk, "skew_pred": skew_pred, "exkurt_pred": exk_pred,
+            "se_skew": math.sqrt(6 / n), "se_exkurt": math.sqrt(24 / n)}
+
+
+# ------------------------------------------------------------------------------ guarded comparison
+
+_DIVERGED = re.compile(r"diverged in run (\d+) at step (\d+)")
+
+
+def parse_divergence(message: str) -> tuple[int, int]:
+    """(run id, step) from the RuntimeError that ``lib.sgd.simulate_sgd`` raises for a diverged run."""
+    found = _DIVERGED.search(str(message))
+    if not found:
+        raise ValueError(f"not a divergence message: {message!r}")
+    return int(found.group(1)), int(found.group(2))
+
+
+@dataclass
+class Outcome:
+    """SGD against the ODE for one comparison, diverged runs included.
+
+    ``result``: the comparison restricted to the surviving runs (None if every run diverged);
+    ``survivors``: their run ids; ``t_diverged`` (runs,): time at which each run diverged, nan if it did not;
+    ``tlog``: name -> (runs,) component-averaged tLog-RMSE per run (eq. 20 of 001), inf for a diverged run,
+    for name in Q, R, v, eg.
+    """
+
+    comparison: Comparison
+    result: ComparisonResult | None
+    survivors: np.ndarray
+    t_diverged: np.ndarray
+    tlog: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def diverged(self) -> int:
+        return int(np.isfinite(self.t_diverged).sum())
+
+    def finite(self, name: str) -> np.ndarray:
+        """Per-run tLog-RMSE of the surviving runs."""
+        x = self.tlog[name]
+        return x[np.isfinite(x)]
+
+
+@cached
+def guarded_compare(c: Comparison, progress: bool = False) -> Outcome:
+    """:func:`lib.compare.compare` that keeps going when runs diverge (see the module docstring).
+
+    The runs are those of ``compare(c)``: run ids 0..runs-1, initial weights ``init_weights(model, seed,
+    share_student=True)`` (shared by all runs), ODE from ``ode_reference``. A diverged run (``simulate_sgd``
+    raises) is dropped, its divergence time recorded, and the rest are simulated again.
+    """
+    model = c.model
+    alive = list(range(c.runs))
+    t_div = np.full(c.runs, np.nan)
+    dist = c.distribution()
+    sgd = None
+    while alive:
+        w = init_weights(model, runs=len(alive), seed=c.seed, share_student=True)
+        try:
+            sgd = simulate_sgd(model, dist, runs=len(alive), t_max=c.t_max, seed=c.seed, weights=w,
+                               points=c.points, test_samples=c.test_samples, run_ids=alive, progress=progress)
+            break
+        except RuntimeError as err:
+            run, step = parse_divergence(str(err))
+            t_div[run] = step / model.N
+            alive.remove(run)
+    ode = ode_reference(model, c.seed, c.t_max, c.points, c.dt)
+    tlog = {name: np.full(c.runs, np.inf) for name in GAPS}
+    result = None
+    if alive:
+        assert np.allclose(ode.t, sgd.t), "SGD and ODE record at different times"
+        per = {name: tlog_rmse(sgd.t, getattr(sgd, name), getattr(ode, name), time_axis=1) for name in GAPS}
+        result = ComparisonResult(sgd=sgd, ode=ode, tlog={n: per[n] for n in METRICS})
+        for name in GAPS:
+            x = per[name]
+            tlog[name][alive] = x.reshape(len(alive), -1).mean(axis=1)
+    return Outcome(c, result, np.array(alive, dtype=int), t_div, tlog)
+
+
+def comparison(model: Model, law: Law, *, runs: int, t_max: float, points: int = 40, seed: int = 0,
+               standardize_samples: int | None = 10_000, test_samples: int = 500) -> Comparison:
+    """The experiment of one law: standardised by sample moments (the paper's procedure), except the
+    Gaussian reference, which is N(0, I_D) itself. ``standardize_samples`` is the number of draws behind the
+    sample mean and standard deviation (None: exact population moments, where they exist)."""
+    params = dict(law.params)
+    if law.dist != "gaussian" and standardize_samples != 10_000:
+        params["standardize_samples"] = standardize_samples
+    return Comparison(model=model, dist=law.dist, params=tuple(params.items()), standardize=law.dist != "gaussian",
+                      dist_seed=seed, runs=runs, t_max=t_max, points=points, seed=seed, test_samples=test_samples)
+
+
+def sweep(model: Model, laws, *, runs: int, t_max: float, points: int = 40, seed: int = 0,
+          progress: bool = False) -> dict[str, Outcome]:
+    """One :func:`guarded_compare` per law (each cached), keyed by label."""
+    return {law.label: guarded_compare(comparison(model, law, runs=runs, t_max=t_max, points=points, seed=seed),
+                                       progress=progress) for law in laws}
+
+
+def sample_size_study(model: Model, law: Law, sizes, *, runs: int, t_max: float, points: int = 40,
+                      seed: int = 0, progress: bool = False) -> list[Outcome]:
+    """The law standardised by sample moments of n draws, for each n in ``sizes`` (Fig. 8)."""
+    sizes = [None if n is None else validate.integer("sizes", n, 2) for n in sizes]
+    return [guarded_compare(comparison(model, law, runs=runs, t_max=t_max, points=points, seed=seed,
+                                       standardize_samples=n), progress=progress) for n in sizes]
+
+
+@cached
+def standardization_scale(law: Law, D: int, sizes, seed: int = 0) -> dict:
+    """The per-coordinate sample standard deviation that standardisation divides by, for each sample size n
+    (the same draws as ``comparison(..., seed=seed, standardize_samples=n)`` uses).
+
+    Returns 'n' (len(sizes),), 'median', 'q10', 'q90' over the D coordinates, and 'exact': the population
+    standard deviation of the raw law (inf where the variance diverges, nan where it does not exist).
+    """
+    sizes = [validate.integer("sizes", n, 2) for n in sizes]
+    out = {"n": np.array(sizes, dtype=float), "median": [], "q10": [], "q90": []}
+    for n in sizes:
+        sc = make_distribution(law.dist, D, seed=seed, standardize=True, standardize_samples=n, **law.kwargs).scale
+        for key, q in (("median", 50), ("q10", 10), ("q90", 90)):
+            out[key].append(float(np.percentile(sc, q)))
+    out = {k: np.asarray(v) for k, v in out.items()}
+    mo = law_moments(law.dist, seed=seed, **law.kwargs)
+    out["exact"] = math.sqrt(mo.var) if np.isfinite(mo.var) else mo.var
+    return out
+
+
+# ------------------------------------------------------------------------------ floor statistics
+
+@dataclass(frozen=True)
+class FloorTest:
+    """Each law's mean per-run tLog-RMSE against the Gaussian floor, for one order parameter ``name``.
+
+    ``mean``, ``se``: label -> mean and standard error over runs (inf if a run diverged); ``floor``: the
+    Gaussian mean; ``pooled_sd``: run-to-run standard deviation pooled over the reference and ``pool`` laws
+    (``dof`` degrees of freedom); ``margin``: t_crit * pooled_sd * sqrt(1/n_law + 1/n_ref), the largest
+    excess over the floor compatible with no effect at one-sided level ``level``; ``t``: label -> excess in
+    units of margin / t_crit (the comparison-with-control t statistic).
+    """
+
+    name: str
+    floor: float
+    pooled_sd: float
+    dof: int
+    t_crit: float
+    level: float
+    mean: dict
+    se: dict
+    t: dict
+    margin: dict
+
+    def passes(self, label: str) -> bool:
+        return bool(self.t[label] < self.t_crit)
+
+    def ratio(self, label: str) -> float:
+        return self.mean[label] / self.floor
+
+
+def floor_test(outcomes: dict[str, Outcome], reference: str, pool, name: str, level: float = 1e-3) -> FloorTest:
+    """Compare every outcome's mean tLog-RMSE of ``name`` with the ``reference`` (Gaussian) one.
+
+    Null hypothesis: the law's per-run values come from the same distribution as the reference's (the law
+    follows the ODE as well as Gaussian inputs do). The run-to-run variance is pooled over the reference and
+    the labels in ``pool`` (laws expected to be null; diverged runs are not allowed there), so its estimate
+    has sum(n_i - 1) degrees of freedom; t = (mean_law - mean_ref) / (sd sqrt(1/n_law + 1/n_ref)) against the
+    one-sided Student quantile t_crit at ``level``.
+    """
+    validate.choice("name", name, GAPS)
+    level = validate.real("level", level, positive=True, maximum=0.5)
+    group = [reference] + [p for p in pool if p != reference]
+    for label in group:
+        if label not in outcomes:
+            raise ParameterError(f"{label!r} is not among the outcomes {list(outcomes)}")
+        if outcomes[label].diverged:
+            raise ParameterError(f"{label!r} has diverged runs; it cannot enter the pooled scatter")
+    x = {label: outcomes[label].tlog[name] for label in outcomes}
+    ss = sum(((x[g] - x[g].mean()) ** 2).sum() for g in group)
+    dof = sum(x[g].size - 1 for g in group)
+    if dof < 1:
+        raise ParameterError("the pooled scatter needs at least two runs of one law")
+    sd = math.sqrt(ss / dof)
+    t_crit = float(stats.t.ppf(1 - level, dof))
+    ref = x[reference]
+    mean, se, t, margin = {}, {}, {}, {}
+    for label, v in x.items():
+        mean[label] = float(v.mean()) if np.all(np.isfinite(v)) else math.inf
+        se[label] = float(v.std(ddof=1) / math.sqrt(v.size)) if np.all(np.isfinite(v)) and v.size > 1 else math.nan
+        unit = sd * math.sqrt(1 / v.size + 1 / ref.size)
+        margin[label] = t_crit * unit
+        t[label] = (mean[label] - float(ref.mean())) / unit if unit > 0 else math.inf
+    return FloorTest(name, float(ref.mean()), sd, dof, t_crit, level, mean, se, t, margin)
+
+
+def run_margin(test: FloorTest, n_ref: int) -> float:
+    """The one-sided prediction bound for a single run's excess over the floor under the null:
+    t_crit * pooled_sd * sqrt(1 + 1/n_ref) (``n_ref`` runs behind the floor)."""
+    return test.t_crit * test.pooled_sd * math.sqrt(1 + 1 / n_ref)
+
+
+def excess_in_margins(outcome: Outcome, test: FloorTest, n_ref: int) -> np.ndarray:
+    """Per run: (tLog-RMSE - floor) / :func:`run_margin`, inf for a diverged run. Values above 1 are outside
+    the run-to-run scatter of Gaussian inputs at level ``test.level``."""
+    return (outcome.tlog[test.name] - test.floor) / run_margin(test, n_ref)

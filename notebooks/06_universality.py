@@ -1,0 +1,584 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Universality across input laws, and where it ends
+#
+# Section V.2 of the later version of the paper leaves Gaussian mixtures behind: if standardising the
+# latent vector $C$ is what makes SGD follow the Gaussian-theory ODE, then *any* law with a mean and a
+# variance should do, once each coordinate is shifted and rescaled to mean 0 and variance 1. The paper
+# tests this on a list of laws (its Table 1, whose parameter values were lost in extraction; ours are
+# below) and then shows a law for which it must fail, the Lorentz (Cauchy) law, which has neither mean
+# nor variance, so that "standardising" it with sample moments is a procedure without a limit.
+#
+# This chapter regenerates Table 1 with the skewness and excess kurtosis of each law, compares SGD with the
+# ODE for every standardised law (the paper's Fig. 7) against the floor that finite-size fluctuations set
+# for Gaussian inputs, and studies the Lorentz input as the number of samples used to standardise it grows
+# (Fig. 8). We add a heavy-tailed Pareto law, whose variance is finite while its third and fourth moments
+# are not: it sits between the two cases and turns out to be the most instructive one.
+
+# %% tags=["remove-cell"]
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+# %% tags=["parameters"]
+N = 1000                 # student input dimension (the paper: 1000)
+D = 500                  # latent dimension (the paper: 500)
+K = 2
+M = 2
+lr = 0.2
+activations = ["relu"]   # g of teacher and student; the paper also uses erf
+folds = ["sgn"]          # folding functions f; our second one is tanh
+laws = [["Gaussian", "gaussian", {}],
+        ["uniform", "uniform", {"low": 0.0, "high": 1.0}],
+        ["beta (arcsine)", "beta", {"a": 0.5, "b": 0.5}],
+        ["beta (skewed)", "beta", {"a": 2.0, "b": 5.0}],
+        ["Poisson", "poisson", {"rate": 1.0}],
+        ["Laplace", "laplace", {"scale": 1.0}],
+        ["Pareto", "pareto", {"shape": 5.0}],
+        ["Gaussian mixture", "gmm", {"alpha": 9.0, "m": 2, "variant": "coordinate"}],
+        ["Lorentz", "lorentz", {"scale": 1.0}]]
+heavy_laws = [["Pareto, shape 2.5", "pareto", {"shape": 2.5}]]   # finite variance only (our addition)
+reference = "Gaussian"   # the law that sets the floor
+study = ["Lorentz", "Pareto, shape 2.5"]   # laws whose standardisation sample size is varied
+study_sizes = [100, 1000, 10000, 100000]   # samples behind the sample mean and variance
+runs = 3                 # SGD runs per law (the paper: 10)
+t_max = 20.0             # the paper: 100
+points = 40              # recorded log-spaced times
+level = 0.001            # one-sided level of the floor test
+far = 10.0               # the Lorentz gap must exceed this many single-run margins
+cumulant_samples = 10000   # draws of C for the projection cumulants
+seed = 0
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from lib import style
+from lib import section5 as s5
+from lib.model import Model
+from lib.validate import ParameterError, choice
+
+style.use()
+table_laws = s5.make_laws(laws)
+extra_laws = s5.make_laws(heavy_laws)
+all_laws = table_laws + extra_laws
+by_label = {law.label: law for law in all_laws}
+if len(by_label) != len(all_laws):
+    raise ParameterError("labels of laws and heavy_laws must be distinct")
+choice("reference", reference, [law.label for law in table_laws])
+for label in study:
+    choice("study", label, list(by_label))
+moments = {law.label: s5.law_moments(law.dist, seed=seed, **law.kwargs) for law in all_laws}
+combos = [(g, f) for g in activations for f in folds]
+models = {(g, f): Model(N=N, D=D, K=K, M=M, lr=lr, f=f, g=g) for g, f in combos}
+
+# %% [markdown]
+# ## Table 1: the laws
+#
+# Every law is used through its standardised version, so only its shape matters. Skewness and excess
+# kurtosis are exact (closed forms; for the mixture, from the raw moments of its components). The last two
+# columns anticipate the argument below: they give the skewness and excess kurtosis of a projection
+# $u = C\cdot w/|w|$ of the standardised $D$-dimensional vector, $w\sim\mathcal N(0, I_D)$, the kind of
+# variable that enters the network ($U = CF/\sqrt D$ and the teacher's $\nu = \tilde W C/\sqrt D$ are such
+# projections). For a sum of independent standardised terms the cumulants add:
+# $\kappa_3(u) = \kappa_3 \sum_j w_j^3/|w|^3$ and $\kappa_4(u) = \kappa_4\sum_j w_j^4/|w|^4$, of order
+# $D^{-1/2}$ (with a random sign) and $3\kappa_4/D$. "Predicted" is that formula averaged over the
+# directions, "measured" the sample value from draws of $C$ (sample-standardised, as in the paper).
+
+# %%
+rows = s5.table1(all_laws, seed=seed)
+proj = {law.label: s5.projected_cumulants(law, D, samples=cumulant_samples, seed=seed) for law in all_laws}
+
+
+def fmt(x, digits=2):
+    if isinstance(x, float) and math.isnan(x):
+        return "none"
+    if isinstance(x, float) and math.isinf(x):
+        return "∞"
+    return f"{x:.{digits}f}"
+
+
+def moments_exist(tail):
+    return "all" if math.isinf(tail) else f"order < {tail:g}"
+
+
+lines = [f"| law | parameters | skewness | excess kurtosis | moments | skew of $u$ pred. / meas. "
+         f"| exc. kurt. of $u$ pred. / meas. |", "|---|---|---|---|---|---|---|"]
+for r in rows:
+    p = proj[r["label"]]
+    extra = " (ours)" if r["label"] in {law.label for law in extra_laws} else ""
+    lines.append(f"| {r['label']}{extra} | {r['parameters']} | {fmt(r['skew'])} | {fmt(r['exkurt'])} | "
+                 f"{moments_exist(r['tail'])} | {fmt(float(np.mean(p['skew_pred'])), 3)} / "
+                 f"{fmt(float(np.mean(p['skew'])), 3)} | {fmt(float(np.mean(p['exkurt_pred'])), 3)} / "
+                 f"{fmt(float(np.mean(p['exkurt'])), 3)} |")
+display(Markdown("\n".join(lines)))
+se_u = proj[reference]["se_exkurt"] / math.sqrt(len(proj[reference]["exkurt"]))
+glue("D", f"{D}", display=False)
+glue("se_kurt_u", f"{se_u:.3f}", display=False)
+lorentz_labels = [law.label for law in all_laws if not moments[law.label].finite_variance]
+glue("lorentz_kurt_u", f"{np.mean(proj[lorentz_labels[0]]['exkurt']):.0f}" if lorentz_labels else "n/a",
+     display=False)
+
+# %% [markdown]
+# For every law with a fourth moment the measured kurtosis of the projection is small, within its sampling
+# error ({glue:text}`se_kurt_u` for the direction average of a Gaussian) of the prediction, which is
+# already of order $1/D$ at $D=${glue:text}`D`. (For the Pareto law with shape 5 the estimate itself is
+# noisy: the sampling error of a kurtosis involves the eighth moment, which this law lacks.) For the Lorentz law the sample kurtosis of the projection is {glue:text}`lorentz_kurt_u`: a sum of
+# Cauchy variables is again Cauchy, and no amount of averaging makes it Gaussian.
+#
+# ## What the theory says, and where it stops
+#
+# The ODE is derived from the Gaussian equivalence property: in the high-dimensional limit the
+# preactivations $(\lambda,\nu)$ are jointly Gaussian with covariances $Q$, $R$, $T$ built from the weights
+# and the constants $a, b, c$ of the folding function. The paper's modified equivalence property (its
+# Property V.4) replaces "jointly Gaussian" by "has the same first two cumulants as the Gaussian": for a
+# standardised input law the preactivations may not be Gaussian, but their means and covariances are the
+# Gaussian ones, and the expectations the ODE needs (of sgn, ReLU, erf and products of them) are, to the
+# order that matters, fixed by those two cumulants. The paper's route to it is Lemma V.3, applied to one
+# standardised coordinate.
+#
+# The lemma chapter found that route too short: for a skewed law, $\mathbb E[\operatorname{sgn} x]$ of a
+# single standardised coordinate differs from its Gaussian value, because mean and variance do not fix
+# the median. What makes the property true in this model is that nothing in it acts on a single coordinate.
+# The folding function acts on $U = CF/\sqrt D$, the teacher on $\tilde W C/\sqrt D$: sums of $D$
+# independent standardised terms with $O(1)$ weights. By the central limit theorem their higher cumulants
+# vanish (the table above measures it), so in the limit they *are* Gaussian, with the covariance fixed by
+# the first two cumulants of $C$. Standardisation matters because the mean and variance of $C$ enter those
+# covariances (an unstandardised law gives another $Q$, $R$, $T$ and another $a, b, c$); the remaining
+# shape of the law does not, once $D$ is large.
+#
+# This argument needs a variance, and it is asymptotic. Two things can go wrong:
+#
+# * **No variance (Lorentz).** A sum of Cauchy variables is Cauchy: $U$ and $\nu$ never become Gaussian, and
+#   the teacher's label has no variance, so the order parameter $T$ the ODE is built on does not exist.
+#   Standardising with sample moments estimates a variance that grows with the sample size $n$ (the sum of
+#   squares of $n$ Cauchy draws grows like $n^2$), so the standardised input shrinks like $n^{-1/2}$ while
+#   its rare huge values remain. There is no $n$ at which the procedure settles.
+# * **A variance but no fourth moment (heavy Pareto).** The limit is Gaussian, but it is approached slowly.
+#   The labels' squares have infinite variance, so the running averages that drive the weights over the
+#   $N t$ samples of a run converge like $(Nt)^{-(1-2/\alpha)}$ for tail index $\alpha$ (here
+#   $(Nt)^{-0.2}$) rather than $(Nt)^{-1/2}$, and a typical run sees fewer large labels than the variance
+#   accounts for.
+
+# %% [markdown]
+# ## Fig. 7: SGD against the ODE for every standardised law
+#
+# Every law is run from the same initial weights (student, teacher, feature matrix $F$), with the same run
+# seeds; the ODE starts from those weights and does not depend on the law. The Gaussian input sets the
+# floor: its per-run tLog-RMSE (the root mean square gap over log-spaced times, averaged over components) is
+# what finite $N$ alone produces.
+
+# %%
+sweeps = {combo: s5.sweep(models[combo], all_laws, runs=runs, t_max=t_max, points=points, seed=seed)
+          for combo in combos}
+finite_table = [law.label for law in table_laws if moments[law.label].finite_variance]
+pool = [label for label in by_label if moments[label].finite_kurtosis and label != reference]
+tests = {combo: {name: s5.floor_test(sweeps[combo], reference, pool, name, level=level) for name in s5.GAPS}
+         for combo in combos}
+main = combos[0]
+out, ft = sweeps[main], tests[main]
+plotted = [label for label in finite_table]
+
+colors = style.PALETTE[:7] + ["#999999"]       # PALETTE[7] is black, kept for the ODE
+fig, axes = plt.subplots(2, 4, figsize=(15, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+ode = out[reference].result.ode
+t = ode.t
+comps = {"eg": lambda x: [x], "Q": lambda x: [x[..., 0, 0], x[..., 0, 1], x[..., 1, 1]],
+         "R": lambda x: [x[..., k, m] for k in range(K) for m in range(M)], "v": lambda x: [x[..., k] for k in range(K)]}
+labels = {"eg": r"$\epsilon_g$", "Q": "$Q_{kl}$", "R": "$R_{km}$", "v": "$v_k$"}
+for col, name in enumerate(["eg", "Q", "R", "v"]):
+    ax, dax = axes[0, col], axes[1, col]
+    ode_c = comps[name](getattr(ode, name)[0])
+    for y in ode_c:
+        ax.plot(t[1:], y[1:], color="k", lw=2.2, zorder=5)
+    for i, label in enumerate(plotted):
+        sgd_c = comps[name](getattr(out[label].result.sgd, name).mean(axis=0))
+        for j, y in enumerate(sgd_c):
+            ax.plot(t[1:], y[1:], ls="--", lw=1.1, color=colors[i % len(colors)], label=label if j == 0 else None)
+        dev = np.mean([np.abs(y - z) for y, z in zip(sgd_c, ode_c)], axis=0)
+        dax.plot(t[1:], dev[1:], color=colors[i % len(colors)], lw=2.4 if label == reference else 1.1)
+    ax.set_ylabel(labels[name])
+    dax.set_ylabel(f"|SGD mean - ODE|, {labels[name]}")
+    dax.set_yscale("log")
+    dax.set_xscale("log")
+    dax.set_xlabel("$t$")
+axes[0, 0].plot([], [], color="k", lw=2.2, label="ODE")
+axes[0, 0].legend(fontsize=8, ncol=1)
+fig.tight_layout()
+style.savefig(fig, "universality_dynamics")
+glue("fig7", fig, display=False)
+glue("g_main", main[0], display=False)
+glue("f_main", main[1], display=False)
+glue("runs", f"{runs}", display=False)
+glue("t_max", f"{t_max:g}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig7
+# :name: fig-universality-dynamics
+#
+# SGD against the ODE for every standardised law of Table 1 with a finite variance (activation
+# {glue:text}`g_main`, folding function {glue:text}`f_main`, $N=1000$-scale model of the parameters cell).
+# Top, black: the ODE (one curve per component); dashed: the SGD mean over {glue:text}`runs` runs for each
+# law, all from the same initial weights. Bottom: the gap between the SGD mean and the ODE, averaged over
+# components (thick: the Gaussian input, i.e. the floor). From left to right: generalisation error, $Q$,
+# $R$, $v$.
+# ```
+#
+# The table gives each law's mean tLog-RMSE over runs (± its standard error) for each order parameter,
+# its ratio to the Gaussian floor and the comparison-with-control $t$ statistic: the excess over the floor
+# in units of the run-to-run scatter, which is pooled over the reference and every law with a fourth
+# moment (so the scatter has many degrees of freedom even with few runs per law). Under the hypothesis that
+# a law follows the ODE exactly as well as Gaussian inputs do, $t$ exceeds the critical value $t_c$ with
+# probability equal to the level of the parameters cell.
+
+# %%
+def floor_table(combo):
+    out, ft = sweeps[combo], tests[combo]
+    head = "| law | " + " | ".join(f"{n} (ratio, $t$)" for n in s5.GAPS) + " |"
+    lines = [head, "|---" * (len(s5.GAPS) + 1) + "|"]
+    for label, o in out.items():
+        cells = []
+        for name in s5.GAPS:
+            f = ft[name]
+            if o.diverged:
+                cells.append(f"{o.diverged} of {o.tlog[name].size} runs diverged")
+            else:
+                cells.append(f"{f.mean[label]:.4f} ± {f.se[label]:.4f} ({f.ratio(label):.2f}, {f.t[label]:.1f})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| critical $t_c$ | " + " | ".join(f"{ft[n].t_crit:.2f} (dof {ft[n].dof})" for n in s5.GAPS) + " |")
+    return "\n".join(lines)
+
+
+display(Markdown(floor_table(main)))
+t_max_table = {combo: max(tests[combo][n].t[label] for n in s5.GAPS for label in finite_table if label != reference)
+               for combo in combos}
+worst = max(((tests[main][n].t[label], label, n) for n in s5.GAPS for label in finite_table if label != reference))
+glue("worst_t", f"{worst[0]:.1f}", display=False)
+glue("worst_law", worst[1], display=False)
+glue("worst_metric", worst[2], display=False)
+glue("t_crit", f"{ft['Q'].t_crit:.2f}", display=False)
+glue("floor_Q", f"{ft['Q'].floor:.4f}", display=False)
+ratios = [ft[n].ratio(label) for n in s5.GAPS for label in finite_table]
+kurt_value, kurt_law = max((moments[label].exkurt, label) for label in finite_table)
+glue("kurt_law", kurt_law, display=False)
+glue("kurt_value", f"{kurt_value:.1f}", display=False)
+glue("ratio_max", f"{max(ratios):.2f}", display=False)
+
+fig, ax = plt.subplots(figsize=(9, 3.6))
+xs = np.arange(len(by_label))
+finite_labels = [label for label in by_label if moments[label].finite_variance]
+for i, name in enumerate(s5.GAPS):
+    vals = [ft[name].t[label] for label in finite_labels]
+    ax.plot(np.arange(len(finite_labels)) + 0.12 * (i - 1.5), vals, "o", color=style.PALETTE[i], label=name)
+ax.axhline(ft["Q"].t_crit, color="k", ls="--", lw=1, label=f"$t_c$ (level {level:g})")
+ax.axhline(0, color="k", lw=0.8)
+ax.set_xticks(np.arange(len(finite_labels)), finite_labels, rotation=30, ha="right")
+ax.set_ylabel("excess over the Gaussian floor, $t$")
+ax.legend(ncol=5, fontsize=8)
+style.savefig(fig, "universality_t")
+glue("fig7t", fig, display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig7t
+# :name: fig-universality-t
+#
+# Excess of each finite-variance law's tLog-RMSE over the Gaussian floor, in units of the pooled run-to-run
+# scatter ($t$ statistic), for $Q$, $R$, $v$ and $\epsilon_g$; dashed: the critical value.
+# ```
+#
+# Every law of Table 1 with a variance stays within the floor: the largest $t$ is {glue:text}`worst_t`
+# ({glue:text}`worst_law`, {glue:text}`worst_metric`), against $t_c=${glue:text}`t_crit`, and no mean
+# tLog-RMSE exceeds {glue:text}`ratio_max` times the Gaussian one (floor of $Q$: {glue:text}`floor_Q`). This
+# includes the law with the largest excess kurtosis, {glue:text}`kurt_law` ({glue:text}`kurt_value`).
+#
+# The heavy-tailed Pareto law (shape 2.5, finite variance, infinite third and fourth moments) is the
+# exception, listed last in the table; we come back to it after the Lorentz law.
+
+# %% [markdown]
+# ## Fig. 8: the Lorentz input, standardised with more and more samples
+#
+# For each sample size $n$ the standardising map uses the sample mean and standard deviation of $n$ draws
+# per coordinate. A run whose weights blow up (with a ReLU teacher a Cauchy label can be arbitrarily large)
+# is stopped and marked as diverged; its gap to the ODE is infinite. We run the heavy Pareto law the same
+# way, plus once with its exact population mean and variance ("exact").
+
+# %%
+studies = {combo: {label: s5.sample_size_study(models[combo], by_label[label], study_sizes, runs=runs, t_max=t_max,
+                                               points=points, seed=seed) for label in study} for combo in combos}
+exact = {combo: {label: s5.guarded_compare(s5.comparison(models[combo], by_label[label], runs=runs, t_max=t_max,
+                                                         points=points, seed=seed, standardize_samples=None))
+                 for label in study if moments[label].finite_variance} for combo in combos}
+scales = {label: s5.standardization_scale(by_label[label], D, study_sizes, seed=seed) for label in study}
+
+
+def run_excess(o, combo):
+    """Per run: largest excess over the floor among Q, R, v, eg, in single-run margins (inf if diverged)."""
+    return np.max([s5.excess_in_margins(o, tests[combo][n], runs) for n in s5.GAPS], axis=0)
+
+
+def run_ratio(o, combo):
+    """Per run: largest tLog-RMSE / floor among Q, R, v, eg (inf if diverged)."""
+    return np.max([o.tlog[n] / tests[combo][n].floor for n in s5.GAPS], axis=0)
+
+
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+lorentz = [label for label in study if not moments[label].finite_variance]
+ax = axes[0]
+ax.plot(t[1:], ode.eg[0, 1:], color="k", lw=2.2, label="ODE")
+gauss_eg = out[reference].result.sgd.eg.mean(0)
+ax.plot(t[1:], gauss_eg[1:], color="gray", ls="--", label="Gaussian, SGD mean")
+top = 1.0
+for i, (n, o) in enumerate(zip(study_sizes, studies[main][lorentz[0]] if lorentz else [])):
+    color = style.PALETTE[(i + 1) % len(style.PALETTE)]
+    ax.plot([], [], color=color, lw=1, label=f"$n$ = {n:g}")
+    if o.result is not None:
+        for eg in o.result.sgd.eg:
+            ax.plot(t[1:], eg[1:], color=color, lw=1)
+            top = max(top, float(np.nanmax(eg)))
+    for td in o.t_diverged[np.isfinite(o.t_diverged)]:
+        ax.plot([td], [0], "x", color=color, ms=9, mew=2, transform=ax.get_xaxis_transform(), clip_on=False)
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("$t$   (×: a run diverged)")
+ax.set_ylabel(r"$\epsilon_g$, Lorentz input")
+ax.legend(fontsize=8)
+
+ax = axes[1]
+ceiling = 1e4
+for i, label in enumerate(study):
+    color = style.PALETTE[3 + i]
+    for n, o in zip(study_sizes, studies[main][label]):
+        r = run_ratio(o, main)
+        ok = np.isfinite(r)
+        ax.plot(np.full(ok.sum(), n), r[ok], "o", color=color, mfc="none")
+        ax.plot(np.full((~ok).sum(), n), np.full((~ok).sum(), ceiling), "^", color=color, ms=9)
+    med = [np.median(run_ratio(o, main)) for o in studies[main][label]]
+    ax.plot(study_sizes, np.minimum(med, ceiling), "-", color=color, label=f"{label} (median)")
+    if label in exact[main]:
+        r = run_ratio(exact[main][label], main)
+        xe = study_sizes[-1] * 10
+        ax.plot(np.full(r.size, xe), r, "s", color=color, label=f"{label}, exact moments")
+gauss_r = run_ratio(out[reference], main)
+ax.axhspan(0, 1 + s5.run_margin(ft["Q"], runs) / ft["Q"].floor, color="gray", alpha=0.2,
+           label="Gaussian floor + margin (Q)")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_ylim(0.3, ceiling * 2)
+ticks = list(study_sizes) + ([study_sizes[-1] * 10] if exact[main] else [])
+ax.set_xticks(ticks, [f"$10^{{{math.log10(n):.0f}}}$" for n in study_sizes] + (["exact"] if exact[main] else []))
+ax.minorticks_off()
+ax.set_xlabel("standardisation samples $n$   (▲: diverged)")
+ax.set_ylabel("largest tLog-RMSE / Gaussian floor")
+ax.legend(fontsize=8)
+
+ax = axes[2]
+for i, label in enumerate(study):
+    s = scales[label]
+    ax.loglog(s["n"], s["median"], "o-", color=style.PALETTE[3 + i], label=f"{label}: median over coordinates")
+    ax.fill_between(s["n"], s["q10"], s["q90"], color=style.PALETTE[3 + i], alpha=0.2, lw=0)
+    if math.isfinite(s["exact"]):
+        ax.axhline(s["exact"], color=style.PALETTE[3 + i], ls=":", label=f"{label}: population sd")
+n_arr = np.array(study_sizes, dtype=float)
+if lorentz:
+    s = scales[lorentz[0]]
+    ax.loglog(n_arr, s["median"][0] * np.sqrt(n_arr / n_arr[0]), "k--", lw=1, label=r"$\propto n^{1/2}$")
+ax.set_xlabel("standardisation samples $n$")
+ax.set_ylabel("sample standard deviation (raw law)")
+ax.legend(fontsize=8)
+style.savefig(fig, "lorentz_breakdown")
+glue("fig8", fig, display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig8
+# :name: fig-lorentz-breakdown
+#
+# The Lorentz input, standardised with the sample mean and standard deviation of $n$ draws per coordinate.
+# Left: generalisation error of the runs that did not diverge, for each $n$, against the ODE and the
+# Gaussian SGD mean; crosses on the time axis mark runs that diverged. Middle: each run's largest
+# tLog-RMSE (over $Q$, $R$, $v$, $\epsilon_g$) relative to the Gaussian floor, against $n$, for the Lorentz
+# law and the heavy Pareto law (squares: Pareto standardised with its exact moments); triangles: diverged
+# runs; grey band: the Gaussian floor plus the single-run margin. Right: the sample standard deviation that
+# the standardisation divides by (median and 10 to 90 % range over coordinates).
+# ```
+
+# %%
+lor_excess = {}
+for combo in combos:
+    for label in lorentz:
+        per_n = [run_excess(o, combo) for o in studies[combo][label]]
+        main_run = run_excess(sweeps[combo][label], combo)
+        lor_excess[(combo, label)] = (main_run, per_n)
+if lorentz:
+    main_run, per_n = lor_excess[(main, lorentz[0])]
+    diverged = [int(o.diverged) for o in studies[main][lorentz[0]]]
+    glue("lor_min_excess", f"{min(float(np.min(main_run)), min(float(np.min(p)) for p in per_n)):.0f}", display=False)
+    glue("lor_diverged", ", ".join(f"{d}" for d in diverged), display=False)
+    glue("lor_sizes", ", ".join(f"{n:g}" for n in study_sizes), display=False)
+    slope = float(np.polyfit(np.log(scales[lorentz[0]]["n"]), np.log(scales[lorentz[0]]["median"]), 1)[0])
+    glue("lor_scale_slope", f"{slope:.2f}", display=False)
+else:
+    slope = math.nan
+
+# %% [markdown]
+# The Lorentz runs are nowhere near the ODE: even the closest one is {glue:text}`lor_min_excess` single-run
+# margins above the Gaussian floor, and with a ReLU teacher many runs blow up (diverged runs for
+# $n$ = {glue:text}`lor_sizes`: {glue:text}`lor_diverged` of the runs). Collecting more samples does not help:
+# the sample standard deviation grows like $n^{s}$ with $s=${glue:text}`lor_scale_slope` (right panel; the
+# theory says $1/2$), so the standardised input shrinks as $n$ grows while its rare, enormous values stay,
+# and the labels become mostly near zero punctuated by huge kicks. There is no limit for the procedure to
+# settle on, which is the paper's point: standardisation restores the Gaussian dynamics only when the
+# moments it matches exist.
+#
+# ### The heavy Pareto law: a variance is not enough at this size
+
+# %%
+heavy = [label for label in study if moments[label].finite_variance and not moments[label].finite_kurtosis]
+heavy_stats = {}
+for combo in combos:
+    for label in [x.label for x in extra_laws if moments[x.label].finite_variance]:
+        f = tests[combo]
+        heavy_stats[(combo, label)] = {n: (f[n].ratio(label), f[n].t[label]) for n in s5.GAPS}
+if heavy:
+    h = heavy[0]
+    ratios_n = [float(np.median(run_ratio(o, main))) for o in studies[main][h]]
+    ratio_exact = float(np.median(run_ratio(exact[main][h], main)))
+    best = int(np.argmin(ratios_n))
+    glue("heavy_ratio_sweep", f"{max(r for r, _ in heavy_stats[(main, h)].values()):.1f}", display=False)
+    glue("heavy_t_sweep", f"{max(t for _, t in heavy_stats[(main, h)].values()):.1f}", display=False)
+    glue("heavy_n_small", f"{study_sizes[0]:g}", display=False)
+    glue("heavy_ratio_small", f"{ratios_n[0]:.1f}", display=False)
+    glue("heavy_n_best", f"{study_sizes[best]:g}", display=False)
+    glue("heavy_ratio_best", f"{ratios_n[best]:.1f}", display=False)
+    glue("heavy_ratio_exact", f"{ratio_exact:.1f}", display=False)
+    glue("heavy_samples_run", f"{N * t_max:g}", display=False)
+    glue("heavy_var_small", f"{scales[h]['exact'] ** 2 / scales[h]['median'][0] ** 2:.2f}", display=False)
+    r_gap = exact[main][h].result
+    dR = float((r_gap.sgd.R - r_gap.ode.R).mean(axis=0)[-1].mean())
+    deg = float((r_gap.sgd.eg - r_gap.ode.eg).mean(axis=0)[-1])
+    glue("heavy_dR", f"{dR:+.3f}", display=False)
+    glue("heavy_deg", f"{deg:+.3f}", display=False)
+
+# %% [markdown]
+# The Pareto law with shape 2.5 has a variance, so the paper's statement covers it, but at this size it does
+# not follow the ODE within the floor: with the paper's procedure (standardisation from $10^4$ samples) its
+# largest tLog-RMSE ratio is {glue:text}`heavy_ratio_sweep` ($t$ up to {glue:text}`heavy_t_sweep`). The
+# sample-size study (middle panel) is not monotone. With $n=${glue:text}`heavy_n_small` samples the median
+# ratio is {glue:text}`heavy_ratio_small`: the sample variance of a few heavy-tailed draws typically
+# underestimates the variance (the population variance is {glue:text}`heavy_var_small` times the median
+# sample variance there), so the "standardised" input is too large. The ratio is smallest,
+# {glue:text}`heavy_ratio_best`, at $n=${glue:text}`heavy_n_best`, and with the exact mean and variance it
+# is {glue:text}`heavy_ratio_exact`, still far above the floor. At the end of the runs with exact moments
+# SGD's teacher overlap $R$ trails the ODE by {glue:text}`heavy_dR` on average and its error exceeds the
+# ODE's by {glue:text}`heavy_deg`: SGD learns more slowly than the theory says.
+#
+# Our reading: a single SGD run is in the same position as a finite sample. Over its
+# $Ntpprox${glue:text}`heavy_samples_run` steps it typically meets fewer large labels than the variance
+# accounts for, and the averages that the ODE replaces by expectations converge only like $(Nt)^{-0.2}$.
+# Standardising with a sample of comparable size inflates the input by about the same typical factor and
+# partly cancels the effect; exact standardisation exposes it. The ODE remains the limit (the variance
+# exists), but the approach to it is slow enough that $N = 1000$ is far from it. The claim "finite variance
+# suffices" holds asymptotically; at the paper's size, what we observe to be needed is a finite fourth
+# moment. (A scan over $N$ would settle how fast the gap closes; it is not part of this chapter.)
+
+# %% [markdown]
+# ## Other activations and a second folding function
+#
+# The same comparison for every activation and folding function of the parameters cell (the quick profile
+# runs only the first; the paper profile runs ReLU and erf activations with $f=$ sgn and $f=\tanh$, our
+# choice for the second odd folding function). Each cell is the largest $t$ over $Q$, $R$, $v$, $\epsilon_g$
+# and, in brackets, the largest ratio to the floor; the Lorentz column counts diverged runs.
+
+# %%
+head = "| law | " + " | ".join(f"g = {g}, f = {f}" for g, f in combos) + " |"
+lines = [head, "|---" * (len(combos) + 1) + "|"]
+for label in by_label:
+    cells = []
+    for combo in combos:
+        o, f = sweeps[combo][label], tests[combo]
+        if o.diverged:
+            cells.append(f"{o.diverged}/{o.tlog['Q'].size} diverged, rest ≥ {np.min(run_ratio(o, combo)):.0f}× floor")
+        elif not moments[label].finite_variance:
+            cells.append(f"no divergence, ≥ {np.min(run_ratio(o, combo)):.0f}× floor")
+        else:
+            cells.append(f"{max(f[n].t[label] for n in s5.GAPS):.1f} ({max(f[n].ratio(label) for n in s5.GAPS):.2f})")
+    lines.append(f"| {label} | " + " | ".join(cells) + " |")
+lines.append("| $t_c$ | " + " | ".join(f"{tests[c]['Q'].t_crit:.2f}" for c in combos) + " |")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## Claims checked
+#
+# 1. Every law of Table 1 other than the reference is clearly non-Gaussian: |skewness| ≥ 0.5 or |excess
+#    kurtosis| ≥ 0.5, or no such moments (exact values).
+# 2. (Paper.) Every standardised law of Table 1 with a finite variance follows the ODE within the Gaussian
+#    floor: for each of $Q$, $R$, $v$, $\epsilon_g$ and each activation and folding function, the
+#    comparison-with-control $t$ statistic is below the one-sided Student quantile at the level of the
+#    parameters cell. The scatter is pooled over the reference and the laws with a fourth moment, so the
+#    test is calibrated (false alarms at the nominal level, tested in `tests/test_section5.py`); with about
+#    30 law-metric tests per setting at level $10^{-3}$, a false alarm anywhere has probability of a few
+#    percent.
+# 3. (Paper.) The Lorentz input does not: every run is either diverged or farther from the floor than
+#    `far` times the single-run margin (the one-sided prediction bound $t_c\,s\sqrt{1+1/n_\mathrm{ref}}$ for
+#    one Gaussian-input run), and this holds at every standardisation sample size (the gap does not settle).
+# 4. The standardising scale of the Lorentz law grows like $n^{1/2}$: fitted log-log slope of the median
+#    sample standard deviation in $[0.35, 0.65]$ (the median over 500 coordinates of a stable law's sample
+#    scale fluctuates by some 10 % per point, a slope error below 0.1 over three decades).
+# 5. (Paper, recorded and reported, not asserted.) The heavy-tailed Pareto law, which has a variance, follows
+#    the ODE within the floor. In our runs this fails (see above); it is recorded as failed rather than
+#    asserted so that the book still builds, and the reproduction report lists it.
+
+# %%
+from lib import claims
+
+book = claims.Registry("06_universality", globals(), section="V.2")
+shape = {label: max(abs(moments[label].skew), abs(moments[label].exkurt)) for label in by_label}
+non_gauss = [label for law in table_laws if (label := law.label) != reference]
+weakest = min((shape[label] if not math.isnan(shape[label]) else math.inf, label) for label in non_gauss)
+assert book.check("V.2.table1-non-gaussian", weakest[0] >= 0.5, measured=f"{weakest[0]:.3f} ({weakest[1]})",
+                  tolerance="max(|skewness|, |excess kurtosis|) >= 0.5 for every law but the reference",
+                  statement="Every law of Table 1 is clearly non-Gaussian (exact skewness or excess kurtosis)."), weakest
+for combo in combos:
+    g, f = combo
+    worst_c = max(((tests[combo][n].t[label], label, n) for n in s5.GAPS for label in finite_table if label != reference))
+    assert book.check(f"V.2.finite-variance-{g}-{f}", worst_c[0] < tests[combo]["Q"].t_crit, paper_claim="6",
+                      measured=f"t = {worst_c[0]:.2f} ({worst_c[1]}, {worst_c[2]})",
+                      tolerance=f"t < t_c = {tests[combo]['Q'].t_crit:.2f} (one-sided level {level:g})",
+                      statement=f"Every standardised Table-1 law with finite variance follows the ODE within the "
+                                f"Gaussian floor (g = {g}, f = {f})."), worst_c
+    for label in lorentz:
+        main_run, per_n = lor_excess[(combo, label)]
+        closest = min(float(np.min(main_run)), min(float(np.min(p)) for p in per_n))
+        assert book.check(f"V.2.lorentz-{g}-{f}", float(np.min(main_run)) > far, paper_claim="6",
+                          measured=float(np.min(main_run)), tolerance=f"every run > {far:g} single-run margins",
+                          statement=f"The standardised Lorentz input does not follow the ODE (g = {g}, f = {f})."), \
+            main_run
+        assert book.check(f"V.2.lorentz-unsettled-{g}-{f}", closest > far, measured=closest,
+                          tolerance=f"every run at every n > {far:g} single-run margins",
+                          statement=f"The Lorentz gap does not settle as the standardisation sample grows "
+                                    f"(g = {g}, f = {f})."), per_n
+if lorentz:
+    assert book.check("V.2.lorentz-scale", 0.35 <= slope <= 0.65, measured=slope, tolerance="slope in [0.35, 0.65]",
+                      statement="The Lorentz law's sample standard deviation grows like n^(1/2)."), slope
+for (combo, label), st in heavy_stats.items():
+    t_h = max(t for _, t in st.values())
+    passed = book.check(f"V.2.heavy-tail-{combo[0]}-{combo[1]}", t_h < tests[combo]["Q"].t_crit, paper_claim="6",
+                        measured=f"t = {t_h:.1f}, ratio {max(r for r, _ in st.values()):.2f}",
+                        tolerance=f"t < t_c = {tests[combo]['Q'].t_crit:.2f}",
+                        statement=f"{label} (finite variance, infinite third and fourth moments; our addition) follows "
+                                  f"the ODE within the Gaussian floor at this N (g = {combo[0]}, f = {combo[1]}).")
+    print(f"{label}, g = {combo[0]}, f = {combo[1]}: {'pass' if passed else 'FAILS'} (t = {t_h:.1f}); "
+          "recorded, not asserted (see the text)")
