@@ -21,3 +21,8 @@ from .pseudo_real import (FoldMoments, KDESampler, PseudoRealFit, PseudoRealPara
                           TeacherStudy, corrected_constants, fit_kde, fit_pseudo_real, fold_moments, kde_bandwidth,
                           pseudo_real_model, pseudo_real_weights, pseudo_teacher_study, train_pseudo_teacher)
 from .sgd import run_generator, sgd_steps, simulate_sgd, simulate_sgd_cached
+from .claims import PAPER_CLAIMS, PAPER_TABLES, Claim, Registry, collect
+from .integrals import I3, I4, check_covariance
+from .ode import ODEState, integrate_ode
+from .section5 import (Law, LawMoments, Outcome, floor_test, guarded_compare, law_moments, make_laws,
+                       projected_cumulants, sample_size_study, standardization_scale, table1)

@@ -136,6 +136,7 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--cuda-runs", type=int, default=4096)
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
+    parser.add_argument("--no-ode", action="store_true", help="skip the ODE benchmark")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -150,6 +151,11 @@ def main(argv=None) -> None:
         extra = f"  ratio to the numpy loop {row['ratio']:.1f}x" if "ratio" in row else ""
         extra += f"  ({row['device_name']})" if "device_name" in row else ""
         print(f"{row['name']:<42s} {row['run_steps_per_s']:>14,.0f} run-steps/s{extra}")
+    if not args.no_ode:
+        from .ode_bench import bench_ode
+
+        print()
+        bench_ode(t_max=10.0 if args.quick else 100.0)
 
 
 if __name__ == "__main__":

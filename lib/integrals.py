@@ -7,7 +7,7 @@ For the ODE (eqs. S41-S47): I3 = E[g'(x0) x1 g(x2)] and I4 = E[g'(x0) g'(x1) g(x
 erf: closed forms (Saad & Solla 1995). ReLU: I3 in closed form (Stein's lemma); I4 has none that
 we know, and is computed as a one-dimensional integral along a path of covariances whose
 derivative (Price's theorem) is a sum of closed forms (:func:`i4_relu`), accurate to ~1e-6
-relative with 24 Gauss-Legendre nodes. The public :func:`I3`, :func:`I4` take C (..., 3, 3) /
+of the covariance scale with 16 Gauss-Legendre nodes. The public :func:`I3`, :func:`I4` take C (..., 3, 3) /
 (..., 4, 4) and validate it; the elementwise kernels serve the ODE.
 """
 from __future__ import annotations
@@ -98,8 +98,10 @@ class _NumpyOps:
     sqrt = staticmethod(np.sqrt)
 
     @staticmethod
-    def clip(x, lo=None, hi=None):
-        return np.clip(x, lo, hi)
+    def clip(x, lo=None, hi=None):       # np.clip's Python wrapper costs ~10 us a call
+        if lo is not None:
+            x = np.maximum(x, lo)
+        return x if hi is None else np.minimum(x, hi)
 
     @staticmethod
     def stack(xs, axis=0):
@@ -228,18 +230,23 @@ def _j3_relu(S11, S22, S33, S12, S13, S23, xp=TORCH):
             + xp.sqrt(S33) * _p2(r12_3, xp))
 
 
-RELU_I4_NODES = 24   # Gauss-Legendre nodes of the path integral (accuracy: tests/test_integrals.py)
-_RELU_JITTER = 1e-9  # relative jitter on Var x2, Var x3: breaks x2 = x3 exactly, bias O(1e-9)
+RELU_I4_NODES = 16   # Gauss-Legendre nodes of the path integral (accuracy: tests/test_integrals.py)
+_RELU_JITTER = 1e-8  # relative jitter on Var x2, Var x3: breaks x2 = x3 exactly; bias O(1e-8),
+                     # roundoff amplified to ~1e-16 / 1e-8 (the optimum of the two)
 _GL_CACHE: dict = {}
 
 
 def _path_nodes(nodes: int):
-    """Nodes s_q = 1 - u_q^2 and weights 2 u_q w_q of Gauss-Legendre in u on (0, 1): the
-    substitution s = 1 - u^2 makes the (1 - s)^(-1/2) end-point singularities smooth."""
+    """Nodes s_q = 1 - u_q^4, weights 4 u_q^3 w_q of Gauss-Legendre in u on (0, 1), and
+    1 - s_q^2 computed without cancellation. The
+    substitution makes the (1 - s)^(-1/2) and (1 - s)^(1/2) end-point singularities of degenerate
+    covariances smooth in u, and spreads the sharp features of nearly degenerate ones (at
+    1 - s ~ 1 - corr) over u ~ (1 - corr)^(1/4): the worst error over correlations up to 1 - 1e-8
+    falls from 2e-5 (s = 1 - u^2) to 1.4e-6 with 16 nodes."""
     if nodes not in _GL_CACHE:
         x, w = np.polynomial.legendre.leggauss(nodes)
         u, w = 0.5 * (x + 1.0), 0.5 * w
-        _GL_CACHE[nodes] = (1.0 - u * u, 2.0 * u * w)
+        _GL_CACHE[nodes] = (1.0 - u ** 4, 4.0 * u ** 3 * w, u ** 4 * (2.0 - u ** 4))
     return _GL_CACHE[nodes]
 
 
@@ -264,22 +271,41 @@ def _relu_table(var: np.ndarray, L: int) -> np.ndarray:
     return np.stack(base + stacked)
 
 
+_DEVICE_CACHE: dict = {}
+
+
+def _on_device(key, make, like, xp):
+    """A constant array made by ``make()`` (numpy), cached per backend, dtype and device (so no
+    host-to-device copy happens inside a CUDA graph capture)."""
+    if xp is NUMPY:
+        return make()
+    k = (key, like.dtype, like.device)
+    if k not in _DEVICE_CACHE:
+        arr = make()
+        _DEVICE_CACHE[k] = torch.as_tensor(arr, dtype=like.dtype if arr.dtype.kind == "f" else None,
+                                           device=like.device)
+    return _DEVICE_CACHE[k]
+
+
 def _i4_relu_gathered(G, nodes: int, xp):
     """ReLU I4 from gathered covariance entries G (..., 42, P) (see :func:`_relu_table`) -> (..., P)."""
-    s_np, w_np = _path_nodes(nodes)
-    s, ws = xp.asarray(s_np, G), xp.asarray(w_np, G)
+    s = _on_device(("s", nodes), lambda: _path_nodes(nodes)[0], G, xp)
+    q = _on_device(("q", nodes), lambda: _path_nodes(nodes)[2], G, xp)            # 1 - s^2, exactly
+    ws = _on_device(("w", nodes), lambda: _path_nodes(nodes)[1], G, xp)
     C00, C11, C01, C02, C03, C12, C13, C22, C23, C33 = (G[..., f, :] for f in range(10))
     Cii, Ckk, Cjj, Coo, Cij, Cio, Ckj, Cko = (G[..., 10 + 4 * f:14 + 4 * f, :, None] for f in range(8))
     jit = _RELU_JITTER * 0.5 * (C22 + C33)
     C22, C33 = C22 + jit, C33 + jit
     Cjj, Coo = Cjj + jit[..., None, :, None], Coo + jit[..., None, :, None]
     start = 0.25 * _i2_relu(C22, C23, C33, xp)
+    # Variances along the path are written as (value at s = 1, clipped at 0) + (1 - s^2) (...) so that
+    # they stay positive near s = 1 for degenerate covariances, whatever the number of nodes.
+    det01 = (xp.clip(C00 * C11 - C01 * C01, 0.0) + 0.0 * C01)[..., None] + q * (C01 * C01)[..., None]
     C00, C11, C01, C02, C03, C12, C13, C22, C23, C33 = (x[..., None] for x in
                                                         (C00, C11, C01, C02, C03, C12, C13, C22, C23, C33))
     s2 = s * s
     # Price term of C01: (x2, x3) given x0 = x1 = 0 under C(s)
     c01 = s * C01
-    det01 = C00 * C11 - c01 * c01
 
     def cond01(Ca0, Ca1, Cb0, Cb1):
         return s2 * (Ca0 * (C11 * Cb0 - c01 * Cb1) + Ca1 * (C00 * Cb1 - c01 * Cb0)) / det01
@@ -288,8 +314,10 @@ def _i4_relu_gathered(G, nodes: int, xp):
                          C33 - cond01(C03, C13, C03, C13), xp) / (_TWO_PI * xp.sqrt(det01))
     # Price terms of C_ij, i in {0, 1}, j in {2, 3} (leading case axis): condition on x_i = 0
     C01, C23 = C01[..., None, :, :], C23[..., None, :, :]
+    a1, a2, a3 = C01 * C01 / Cii, Cij * Cij / Cii, Cio * Cio / Cii
+    var = lambda Cxx, a: xp.clip(Cxx - a, 0.0) + q * a
     r = s2 / Cii
-    j3 = _j3_relu(Ckk - r * C01 * C01, Cjj - r * Cij * Cij, Coo - r * Cio * Cio,
+    j3 = _j3_relu(var(Ckk, a1), var(Cjj, a2), var(Coo, a3),
                   s * Ckj - r * C01 * Cij, s * Cko - r * C01 * Cio, C23 - r * Cij * Cio, xp)
     fij = (Cij * j3 / xp.sqrt(Cii)).sum(axis=-3) / _TWO_PI
     return start + ((f01 + fij) * ws).sum(axis=-1)
@@ -301,19 +329,18 @@ def i4_relu(C, nodes: int = RELU_I4_NODES, xp=TORCH):
 
     Along C(s), s in [0, 1], the entries C01, C02, C03, C12, C13 are multiplied by s (diagonal and
     C23 fixed: C(s) is a convex combination of C and its block-diagonal part, so it stays PSD, and it
-    is non-singular for s < 1 except where x2, x3 are collinear, which a 1e-9 relative jitter on
+    is non-singular for s < 1 except where x2, x3 are collinear, which a 1e-8 relative jitter on
     their variances resolves). At s = 0, x0 and x1 are independent of each other and of (x2, x3):
     I4 = I2_relu(C22, C23, C33) / 4. Price's theorem, d E[h] / d C_ij = E[d_i d_j h], gives the
     derivative along the path in closed form:
       d_0 d_1 h = delta(x0) delta(x1) relu(x2) relu(x3):  phi_2(0, 0) I2_relu(cov of x2, x3 | x0 = x1 = 0),
       d_i d_j h = delta(x_i) step(x_k) step(x_j) relu(x_o):  phi(0) E[step step relu | x_i = 0]
     (i, k in {0, 1}, j, o in {2, 3}; the last by Stein's lemma and bivariate orthant probabilities).
-    The s-integral is Gauss-Legendre in u = sqrt(1 - s) with ``nodes`` points, which makes the
-    (1 - s)^(-1/2) singularities of (near-)degenerate covariances smooth.
+    The s-integral is Gauss-Legendre in u = (1 - s)^(1/4) with ``nodes`` points (see
+    :func:`_path_nodes`); 16 nodes give ~1e-6 of the covariance scale in the worst (nearly
+    degenerate) cases, roundoff otherwise.
     """
-    table = _relu_table(np.arange(4)[:, None], 4)[:, 0]
-    if xp is TORCH:
-        table = torch.as_tensor(table, device=C.device)
+    table = _on_device("table4", lambda: _relu_table(np.arange(4)[:, None], 4)[:, 0], C, xp)
     G = C.reshape(*C.shape[:-2], 16)[..., table]
     return _i4_relu_gathered(G[..., None], nodes, xp)[..., 0]
 
@@ -356,9 +383,8 @@ def i4_block(g: str, C, K: int, xp=TORCH, nodes: int = RELU_I4_NODES):
         return (4.0 / math.pi ** 2) * xp.asin(xp.clip(S2 / (n[..., :, None] * n[..., None, :]), -1.0, 1.0)) \
             / xp.sqrt(ek[:, :, None] * el)[..., None, None]
     B, L = C.shape[0], C.shape[-1]
-    table, full = _block_indices(K, L)
-    if xp is TORCH:
-        table, full = torch.as_tensor(table, device=C.device), torch.as_tensor(full, device=C.device)
+    table = _on_device(("table", K, L), lambda: _block_indices(K, L)[0], C, xp)
+    full = _on_device(("full", K, L), lambda: _block_indices(K, L)[1], C, xp)
     vals = _i4_relu_gathered(C.reshape(B, L * L)[:, table], nodes, xp)      # (B, P)
     return vals[:, full].reshape(B, K, K, L, L)
 
@@ -385,3 +411,35 @@ def I4(g: str, C, *, check: bool = True, nodes: int = RELU_I4_NODES) -> torch.Te
         return i4_relu(C, nodes=nodes)
     return i4_erf(C[..., 0, 0], C[..., 1, 1], C[..., 0, 1], C[..., 0, 2], C[..., 0, 3], C[..., 1, 2],
                   C[..., 1, 3], C[..., 2, 2], C[..., 2, 3], C[..., 3, 3])
+
+
+def ode_integrals(g: str, C, K: int, w, xp=TORCH, nodes: int = RELU_I4_NODES):
+    """Every Gaussian integral of one ODE right-hand side, in one batched call.
+
+    C (B, L, L): covariance of the local fields (K students first, then the teachers); w (B, L): the
+    second-layer weights (v, -v~). Returns I2, J1, J2 (B, K, L) of :func:`pair_integrals` for the
+    pairs (z_k, z_a), and I4w (B, K, K) = sum_ab w_a w_b I4(k, l, a, b). For erf the pieces share the
+    conditional covariance S^(k) = C - C_{:,k} C_{k,:} / (1 + C_kk) (see :func:`i4_block`):
+    J2_ka = (2/pi) / sqrt((1 + C_kk)(1 + S^(k)_aa)) and J1_ka = -J2_ka C_ka / (1 + C_kk).
+    """
+    B, L = C.shape[0], C.shape[-1]
+    ww = (w[:, :, None] * w[:, None, :]).reshape(B, 1, L * L, 1)             # w_a w_b
+    if g != "erf":
+        diag = C.diagonal(0, -2, -1)
+        I2v, J1, J2 = pair_integrals(g, diag[:, :K, None], C[:, :K, :], diag[:, None, :], xp)
+        return I2v, J1, J2, (i4_block(g, C, K, xp, nodes).reshape(B, K, K, L * L) @ ww)[..., 0]
+    e = C.diagonal(0, -2, -1) + 1.0                               # (B, L)
+    ek = e[:, :K, None]                                           # (B, K, 1)
+    Ck = C[:, :K, :]                                              # (B, K, L)
+    Ckn = Ck / ek
+    I2v = (2.0 / math.pi) * xp.asin(Ck * (ek * e[:, None, :]) ** -0.5)
+    S = C[:, None, :, :] - Ck[:, :, :, None] * Ckn[:, :, None, :]                     # (B, K, L, L)
+    dS = S.diagonal(0, -2, -1) + 1.0                              # (B, K, L): 1 + S^(k)_aa
+    J2 = (2.0 / math.pi) * (ek * dS) ** -0.5
+    Sl = S[:, :, :K, :]                                           # (B, K, K, L): S^(k)_{l, .}
+    el = dS[:, :, :K]                                             # (B, K, K): 1 + S^(k)_ll
+    S2 = S[:, :, None, :, :] - Sl[:, :, :, :, None] * (Sl / el[..., None])[:, :, :, None, :]
+    n = (S2.diagonal(0, -2, -1) + 1.0) ** -0.5                    # (B, K, K, L)
+    A = xp.asin(S2 * (n[..., :, None] * n[..., None, :]))         # |arg| < 1 strictly for erf
+    I4w = (A.reshape(B, K, K, L * L) @ ww)[..., 0] * ((4.0 / math.pi ** 2) * (ek * el) ** -0.5)
+    return I2v, -J2 * Ckn, J2, I4w

@@ -14,6 +14,11 @@ PROFILES: dict[str, dict[str, dict]] = {
         "02_hidden_manifold": {"N_values": [250, 500, 1000, 2000, 4000], "samples": 200_000, "repeats": 10},
         "03_gaussian_mixtures": {"ms": [1, 2, 3, 4, 5], "alphas": list(range(10)), "n_mixtures": 20,
                                  "knn_samples": 10_000},
+        "04_mixture_dynamics": {"activations": ["relu", "erf"], "ms": [2, 3, 4, 5], "alphas": list(range(10)),
+                                "shared_alphas": list(range(1, 10)), "n_mixtures": 10, "runs": 10,
+                                "t_max": 100.0},
+        "06_universality": {"activations": ["relu", "erf"], "folds": ["sgn", "tanh"], "runs": 10, "t_max": 100.0,
+                            "study_sizes": [100, 1000, 10_000, 100_000, 1_000_000], "cumulant_samples": 100_000},
     },
 }
 

@@ -196,7 +196,7 @@ class _Recorder:
         op = order_parameters(model, w)
         for k in ("Q", "R", "Omega", "Sigma"):
             rows[k].append(op[k].double().cpu())
-        rows["v"].append(w.v.double().cpu())
+        rows["v"].append(w.v.double().cpu().clone())
         rows["eg"].append(eg_analytic(model.g, op["Q"].double(), op["R"].double(), op["T"].double(),
                                       w.v.double(), w.v_t.double()).cpu())
         self.T = op["T"].double().cpu()

@@ -188,3 +188,13 @@ def test_cuda_graphs_match_eager_on_gpu():
     eager = simulate_sgd(model, Gaussian(model.D), cuda_graphs=False, **kw)
     np.testing.assert_allclose(graphs.Q, eager.Q, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(graphs.v, eager.v, rtol=1e-10, atol=1e-12)
+
+
+def test_float64_recording_keeps_history():
+    """Recorded v must be a snapshot: in float64 on the CPU .double() returns the live tensor."""
+    from lib.inputs import make_distribution
+
+    model = Model(N=60, D=30)
+    tr = simulate_sgd(model, make_distribution("gaussian", 30), runs=2, t_max=5, seed=0, points=5,
+                      dtype=torch.float64, progress=False)
+    assert not np.allclose(tr.v[:, 0], tr.v[:, -1])
