@@ -19,6 +19,9 @@ PROFILES: dict[str, dict[str, dict]] = {
                                 "t_max": 100.0},
         "06_universality": {"activations": ["relu", "erf"], "folds": ["sgn", "tanh"], "runs": 10, "t_max": 100.0,
                             "study_sizes": [100, 1000, 10_000, 100_000, 1_000_000], "cumulant_samples": 100_000},
+        "07_pseudo_real": {"P": 10_000, "D": 500, "iterations": 300, "teacher_iterations": 300, "runs": 10,
+                           "t_max": 100.0, "points": 40, "appendix_teachers": 4, "test_samples": 2000,
+                           "field_samples": 100_000},
     },
 }
 
