@@ -112,8 +112,10 @@ for stem, r in records.items():
 Markdown("\n".join(lines))
 
 # %% tags=["hide-input"]
-# The report itself asserts what it shows: every recorded check passed and, when chapters may be run, every
-# claim-recording chapter has a current record.
+# Each chapter asserts the checks that must hold, so a failing one stops its chapter. A check a chapter records
+# without asserting it is a finding (a paper claim that our runs do not reproduce): the report shows it as
+# failed rather than hiding it. The report asserts that, when chapters may be run, every claim-recording
+# chapter has a current record.
 failed = [c.id for c in checks if not c.passed]
-assert not failed, failed
+print(f"{len(failed)} recorded check(s) not reproduced: {', '.join(failed) or 'none'}")
 assert not run_missing or all(r is not None for r in records.values()), records
