@@ -12,6 +12,8 @@ PROFILES: dict[str, dict[str, dict]] = {
     "quick": {},
     "paper": {
         "02_hidden_manifold": {"N_values": [250, 500, 1000, 2000, 4000], "samples": 200_000, "repeats": 10},
+        "02b_ode": {"N_values": [125, 250, 500, 1000, 2000, 4000], "runs": 10, "t_max": 100.0, "conv_runs": 10,
+                    "conv_t_max": 100.0},
         "03_gaussian_mixtures": {"ms": [1, 2, 3, 4, 5], "alphas": list(range(10)), "n_mixtures": 20,
                                  "knn_samples": 10_000},
         "04_mixture_dynamics": {"activations": ["relu", "erf"], "ms": [2, 3, 4, 5], "alphas": list(range(10)),

@@ -396,7 +396,9 @@ def fold_moments(U, f: str) -> FoldMoments:
 @cached
 def corrected_constants(params: PseudoRealParams, source: str = "kde", n: int = 20000, seed: int = 0) -> FoldMoments:
     """(a, b, c) under the fitted U: ``source`` "fit" uses the fitted C, "kde" n samples of the KDE
-    (what an SGD run on the pseudo-real data draws; the ODE should use these)."""
+    (what an SGD run on the pseudo-real data draws). With u far from zero-mean (MNIST background) the
+    literal b = E[u f(u)] can break c >= a^2 + b^2, which the ODE needs; :func:`lib.section_mnist.ode_constants`
+    gives the moment-matched constants the ODE can use."""
     validate.choice("source", source, ("fit", "kde"))
     fit = fit_pseudo_real(params)
     if source == "fit":
@@ -565,15 +567,16 @@ def pseudo_real_model(params: PseudoRealParams, teacher: TeacherParams, K: int =
 
 
 def pseudo_real_weights(fit: PseudoRealFit, teacher: PseudoTeacher, K: int = 2, runs: int = 1, seed: int = 0,
-                        dtype=torch.float64, device="cpu"):
+                        dtype=torch.float64, device="cpu", share_student: bool = False):
     """:class:`lib.model.Weights` for SGD on pseudo-real data: the fitted F (1, D, N), the pseudo-teacher
     W_t (runs, M, D) and v_t (runs, M) shared by all runs, the student W (runs, K, N), v (runs, K) drawn
-    i.i.d. N(0, 1) by :func:`lib.model.init_weights` from ``seed``."""
+    i.i.d. N(0, 1) by :func:`lib.model.init_weights` from ``seed`` (one student for all runs when
+    ``share_student``, as :mod:`lib.compare` does)."""
     from .model import Model, Weights, init_weights
 
     M = teacher.W_t.shape[0]
     model = Model(N=fit.params.N, D=fit.params.D, K=K, M=M, f=fit.params.f)
-    w = init_weights(model, runs=runs, seed=seed, dtype=torch.float64)
+    w = init_weights(model, runs=runs, seed=seed, dtype=torch.float64, share_student=share_student)
     W_t = torch.from_numpy(teacher.W_t).expand(w.runs, -1, -1).clone()
     v_t = torch.from_numpy(teacher.v_t).expand(w.runs, -1).clone()
     return Weights(fit.F_weights(), w.W, w.v, W_t, v_t).to(device=device, dtype=dtype)

@@ -1,0 +1,584 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Pseudo-real data: a hidden manifold that looks like MNIST
+#
+# Section V.3 of the later version of the paper turns the hidden manifold model towards real data. The
+# latent vectors $C$ and the feature matrix $F$ are no longer drawn at random: they are *fitted* so that
+# the student's inputs $X=f(CF/\sqrt D)$ reproduce MNIST digits, while penalties keep the rows of $F$ and
+# the coordinates of $C$ nearly uncorrelated, as the theory assumes. New inputs come from a kernel density
+# estimate of the fitted $C$, and a *pseudo-teacher*, trained to tell odd from even digits, supplies the
+# labels. The paper then runs SGD on these data and reports that the ODE, with the constants $a, b, c$ of
+# the folding function recomputed for the fitted $C$, still describes the dynamics approximately.
+#
+# The paper's equations for this section (its eqs. 25 and 26) and its sizes were lost in extraction, so
+# the definitions here are ours and are stated in {mod}`lib.pseudo_real`: the reconstruction loss plus
+# penalties on the mean squared off-diagonal correlations of $F$'s rows and of $C$'s coordinates, minimised
+# by L-BFGS; pixels $p\in[0,1]$ mapped to targets $s(2p-1)$ with $s<1$; the folding function
+# $f(u)=\operatorname{erf}(u/\sqrt2)$, a smooth odd function that can carry grey levels (sgn could only
+# reproduce a binarised digit) and that has closed-form Gaussian constants. The teacher is
+# $y=\sum_m\tilde v_m\tilde g(\tilde W_m C/\sqrt D)$ with rows of $\tilde W$ kept at squared norm $D$,
+# trained on the parity labels of the fitted $C$ with a penalty on the correlation of its rows.
+#
+# What we check: how well the fit reproduces MNIST and how weak the correlations stay (Fig. 9), whether the
+# pseudo-teacher is significantly better than random teachers, and how far SGD on the pseudo-real data is
+# from the ODE (Fig. 10), measured against the floor that finite-size fluctuations set for Gaussian $C$ in
+# the same model. The answer to the last question is less favourable than the paper's, and the chapter
+# says by how much and why.
+
+# %% tags=["remove-cell"]
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+# %% tags=["parameters"]
+P = 500                  # MNIST digits fitted (all 10000 in the paper profile)
+D = 100                  # latent dimension of C (the paper's value was lost)
+fold = "erf"             # folding function f, erf(u/sqrt 2)
+pixel_scale = 0.9        # pixel p in [0, 1] becomes the target 0.9 (2p - 1)
+iterations = 100         # L-BFGS iterations of the fit
+lambda_F = 1.0           # penalty weight on the correlations of the rows of F
+lambda_C = 1.0           # penalty weight on the correlations of the coordinates of C
+bandwidth = "silverman_1d"   # KDE bandwidth rule, per coordinate
+M = 2                    # teacher hidden units
+K = 2                    # student hidden units
+g = "erf"                # activation of teacher and student, erf(x/sqrt 2)
+lambda_W = 1.0           # penalty weight on the correlation of the teacher's rows
+teacher_iterations = 100   # L-BFGS iterations per pseudo-teacher
+n_teachers = 5           # pseudo-teachers trained from different initial weights
+n_random = 100           # random teachers in the t-test
+main_teacher = 0         # the pseudo-teacher of Fig. 10
+appendix_teachers = 2    # further pseudo-teachers in the appendix
+lr = 0.2                 # learning rate
+runs = 4                 # SGD runs per case, all from the same initial weights (the paper: 10)
+t_max = 20.0             # the paper: 100
+points = 30              # recorded log-spaced times
+test_samples = 1000      # held-out inputs per run for the SGD test error
+field_samples = 20000    # draws of C for the teacher-field cumulants
+level = 0.01             # one-sided significance level of every test
+seed = 0
+
+# %%
+from dataclasses import replace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from myst_nb import glue
+
+from lib import style
+from lib.pseudo_real import PseudoRealParams, TeacherParams, fit_kde, fit_pseudo_real, pseudo_teacher_study
+from lib.section_mnist import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, input_moments, mnist_dynamics,
+                               ode_constants, paired_improvement, teacher_dynamics, teacher_field)
+from lib.validate import ParameterError
+
+style.use()
+fit_params = PseudoRealParams(P=P, D=D, f=fold, pixel_scale=pixel_scale, iterations=iterations,
+                              lambda_F=lambda_F, lambda_C=lambda_C, bandwidth=bandwidth, seed=seed)
+teacher_params = TeacherParams(M=M, g=g, lambda_W=lambda_W, iterations=teacher_iterations,
+                               n_teachers=n_teachers, n_random=n_random, seed=seed)
+if not 0 <= main_teacher < n_teachers or not 0 <= appendix_teachers < n_teachers:
+    raise ParameterError(f"main_teacher={main_teacher} and appendix_teachers={appendix_teachers} must be "
+                         f"below n_teachers={n_teachers}")
+base = MnistRun(fit=fit_params, teacher=teacher_params, teacher_index=main_teacher, K=K, lr=lr, runs=runs,
+                t_max=t_max, points=points, seed=seed, test_samples=test_samples)
+
+# %% [markdown]
+# ## Fitting $C$ and $F$ to MNIST
+#
+# The fit starts from i.i.d. standard normal $C$ and $F$, which is the Gaussian hidden manifold model, and
+# moves both until $f(CF/\sqrt D)$ matches the digits. The report below gives the reconstruction error
+# (mean squared error over pixels, against two baselines: predicting the mean image, and predicting 0) and
+# the root mean square of the off-diagonal correlations: $\rho^F$ between rows of $F$, $\rho^C$ between
+# coordinates of $C$ across samples, and $\rho^S$ between (centred) samples, which is not penalised. The
+# random level of each is the value for i.i.d. Gaussian entries.
+
+# %%
+fit = fit_pseudo_real(fit_params)
+kde = fit_kde(fit)
+random_level = {"F": 1 / np.sqrt(fit_params.N), "C": 1 / np.sqrt(P), "S": 1 / np.sqrt(D)}
+print(f"{'quantity':42s} {'before':>9s} {'after':>9s} {'random level':>13s}")
+print(f"{'reconstruction mse':42s} {fit.before['mse']:9.4f} {fit.after['mse']:9.4f}")
+for key, what in (("F", "rows of F"), ("C", "coordinates of C"), ("S", "samples of C (not penalised)")):
+    print(f"{'rms rho, ' + what:42s} {fit.before[key]:9.4f} {fit.after[key]:9.4f} {random_level[key]:13.4f}")
+    print(f"{'max |rho|, ' + what:42s} {fit.before[key + '_max']:9.4f} {fit.after[key + '_max']:9.4f}")
+print(f"baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; "
+      f"fit took {fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations")
+h_ratio = float(np.mean(kde.h / np.sqrt(np.diag(np.cov(fit.C, rowvar=False)))))
+for key, value in {"mse_before": fit.before["mse"], "mse_after": fit.after["mse"], "mse_mean": fit.baselines["mean"],
+                   "rhoF_before": fit.before["F"], "rhoF_after": fit.after["F"], "rhoC_before": fit.before["C"],
+                   "rhoC_after": fit.after["C"], "rhoS_before": fit.before["S"], "rhoS_after": fit.after["S"],
+                   "h_ratio": h_ratio}.items():
+    glue(key, f"{value:.3f}", display=False)
+glue("P", f"{P}", display=False)
+glue("D", f"{D}", display=False)
+
+# %% [markdown]
+# The fit brings the reconstruction error from {glue:text}`mse_before` to {glue:text}`mse_after`, far below
+# the {glue:text}`mse_mean` of the mean image, with $P=${glue:text}`P` digits and $D=${glue:text}`D`. The
+# penalised correlations end *below* their random start: $\rho^F$ goes from {glue:text}`rhoF_before` to
+# {glue:text}`rhoF_after` and $\rho^C$ from {glue:text}`rhoC_before` to {glue:text}`rhoC_after`. The
+# correlation between samples, which no penalty controls, stays near its start ({glue:text}`rhoS_before` to
+# {glue:text}`rhoS_after`) but its largest entries grow: similar digits get similar latent vectors.
+#
+# New latent vectors come from a Gaussian kernel density estimate of the fitted $C$ with a per-coordinate
+# bandwidth (Silverman's rule applied to each coordinate, {glue:text}`h_ratio` of the coordinate's standard
+# deviation on average). A sample is one fitted digit's $C$ plus independent Gaussian noise, so the new
+# inputs are perturbed digits. The last row of the figure shows what the same samples become once $C$ is
+# standardised coordinate by coordinate (used further below).
+
+# %%
+n_show = 8
+rng = np.random.default_rng(seed)
+shown = rng.choice(P, n_show, replace=False)
+gen = torch.Generator().manual_seed(seed)
+new_C = kde.sample(n_show, gen, dtype=torch.float64).numpy()
+std_C = (new_C - kde.mean) / np.sqrt(kde.var)
+rows = [("MNIST", fit.targets()[shown].reshape(-1, 28, 28) / (2 * pixel_scale) + 0.5),
+        ("fit $f(CF/\\sqrt{D})$", fit.images()[shown]),
+        ("KDE samples", fit.images(new_C)),
+        ("standardised $C$", fit.images(std_C))]
+fig, axes = plt.subplots(len(rows), n_show, figsize=(1.1 * n_show, 1.25 * len(rows)))
+for r, (label, imgs) in enumerate(rows):
+    for j in range(n_show):
+        ax = axes[r, j]
+        ax.imshow(imgs[j], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+fig.subplots_adjust(wspace=0.05, hspace=0.08)
+style.savefig(fig, "fig9_pseudo_real_images")
+glue("fig9", fig, display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig9
+# :name: fig-pseudo-real-images
+#
+# Fig. 9 of the paper, regenerated. First row: MNIST digits; second: their reconstruction
+# $f(CF/\sqrt D)$ from the fitted $C$ and $F$; third: new inputs made from latent vectors drawn from the
+# kernel density estimate of $C$ (not the same digits); fourth: the same draws after standardising each
+# coordinate of $C$ to mean 0 and variance 1.
+# ```
+#
+# ## The pseudo-teacher
+#
+# Each pseudo-teacher starts from random weights and is trained by L-BFGS on the parity labels (odd $+1$,
+# even $-1$) of a training split of the fitted $C$; its accuracy is that of $\operatorname{sign}(y)$ on the
+# held-out split. Random, untrained teachers of the same architecture are scored on the same split, and
+# Welch's one-sided $t$-test asks whether the pseudo-teachers are better.
+
+# %%
+study = pseudo_teacher_study(fit_params, teacher_params)
+acc = study.accuracies
+print("pseudo-teachers: train accuracy", np.round([tt.train_accuracy for tt in study.teachers], 3),
+      "test accuracy", np.round(acc, 3))
+print(f"random teachers: test accuracy {study.random_accuracies.mean():.3f} +- {study.random_accuracies.std(ddof=1):.3f}"
+      f" (n = {n_random});  Welch t = {study.t:.1f}, one-sided p = {study.p_value:.2e}")
+fig, ax = plt.subplots(figsize=(6.0, 3.2))
+ax.hist(study.random_accuracies, bins=15, color=style.PALETTE[5], alpha=0.8, label=f"{n_random} random teachers")
+for i, a in enumerate(acc):
+    ax.axvline(a, color=style.PALETTE[3], lw=1.5, label="pseudo-teachers" if i == 0 else None)
+ax.set_xlabel("test accuracy on odd / even")
+ax.set_ylabel("count")
+ax.legend()
+style.savefig(fig, "pseudo_teacher_accuracy")
+glue("teacher_fig", fig, display=False)
+n_test = int(round((1 - teacher_params.train_fraction) * P))
+glue("acc_main", f"{acc[main_teacher]:.3f}", display=False)
+glue("acc_range", f"{acc.min():.2f} to {acc.max():.2f}", display=False)
+glue("acc_random", f"{study.random_accuracies.mean():.3f}", display=False)
+glue("teacher_t", f"{study.t:.1f}", display=False)
+glue("teacher_p", f"{study.p_value:.1e}", display=False)
+glue("n_test", f"{n_test}", display=False)
+glue("n_teachers", f"{n_teachers}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} teacher_fig
+# :name: fig-pseudo-teacher
+#
+# Test accuracy of the pseudo-teachers (vertical lines) against the distribution of accuracies of random
+# teachers on the same held-out digits.
+# ```
+#
+# The {glue:text}`n_teachers` pseudo-teachers reach test accuracies of {glue:text}`acc_range` on
+# {glue:text}`n_test` held-out digits, against {glue:text}`acc_random` for random teachers (chance level):
+# $t=${glue:text}`teacher_t`, $p=${glue:text}`teacher_p`. The pseudo-teacher knows the labels.
+#
+# ## Corrected constants
+#
+# The ODE sees the folding function only through $a=\mathbb E f(u)$, $b=\mathbb E\,uf(u)$ and
+# $c=\mathbb E f(u)^2$ for $u\sim\mathcal N(0,1)$. The paper recomputes them for the distribution of the
+# entries of $U=CF/\sqrt D$ under the fitted $C$. Here that distribution is far from standard: MNIST is
+# mostly background, so most entries of $U$ must sit where $f(u)\approx-s$. Taken literally,
+# $\mathbb E\,uf(u)$ then measures the background rather than the slope of $f$, and the three numbers no
+# longer satisfy $c\ge a^2+b^2$, which every covariance needs (the ODE refuses them). We use instead the
+# moment-matched constants, which reduce to the Gaussian ones for $u\sim\mathcal N(0,1)$:
+# $a=\mathbb E f(u)$, $b=\mathbb E[(u-\bar u)f(u)]/\operatorname{sd}(u)$, $c=\mathbb E f(u)^2$.
+
+# %%
+moments = {name: input_moments(fit_params, name, 20000, seed) for name in INPUTS}
+print(f"{'inputs':13s} {'E u':>7s} {'Var u':>7s} | {'a':>7s} {'E uf(u)':>8s} {'c':>7s} {'c-a2-b2':>8s} | "
+      f"{'a':>7s} {'b':>7s} {'c':>7s}   (left: literal, right: moment-matched)")
+for name, mo in moments.items():
+    a_m, b_m, c_m = ode_constants(mo)
+    print(f"{name:13s} {mo.u_mean:7.3f} {mo.u_var:7.3f} | {mo.a:7.3f} {mo.b:8.3f} {mo.c:7.3f} "
+          f"{mo.c - mo.a ** 2 - mo.b ** 2:8.3f} | {a_m:7.3f} {b_m:7.3f} {c_m:7.3f}")
+ga, gb, gc = moments["kde"].gaussian
+print(f"{'N(0, 1)':13s} {0:7.3f} {1:7.3f} | {ga:7.3f} {gb:8.3f} {gc:7.3f} {gc - ga ** 2 - gb ** 2:8.3f}")
+mk = moments["kde"]
+ck = ode_constants(mk)
+glue("u_mean", f"{mk.u_mean:.2f}", display=False)
+glue("u_var", f"{mk.u_var:.2f}", display=False)
+glue("lit_abc", f"({mk.a:.2f}, {mk.b:.2f}, {mk.c:.2f})", display=False)
+glue("lit_gap", f"{mk.c - mk.a ** 2 - mk.b ** 2:.2f}", display=False)
+glue("mm_abc", f"({ck[0]:.2f}, {ck[1]:.2f}, {ck[2]:.2f})", display=False)
+glue("gauss_abc", f"({ga:.2f}, {gb:.2f}, {gc:.2f})", display=False)
+pixel_var = (fit.F ** 2).sum(0) / D        # variance of each pixel's u when C ~ N(0, I)
+glue("pixel_var", f"{pixel_var.min():.2f} to {pixel_var.max():.2f}", display=False)
+
+# %% [markdown]
+# On the pseudo-real inputs the entries of $U$ have mean {glue:text}`u_mean` and variance {glue:text}`u_var`.
+# The literal constants are {glue:text}`lit_abc`, with $c-a^2-b^2=${glue:text}`lit_gap` $<0$; the
+# moment-matched ones are {glue:text}`mm_abc`, against {glue:text}`gauss_abc` for $\mathcal N(0,1)$. After
+# standardising $C$ the entries of $U$ are nearly standard and the constants nearly Gaussian. Even for
+# Gaussian $C$ they differ a little from the Gaussian values, because the fitted $F$ gives different pixels
+# different variances of $u$ (from {glue:text}`pixel_var`, mean 1): pooled over pixels, $u$ is a scale
+# mixture of Gaussians.
+#
+# ## SGD on pseudo-real data against the ODE
+#
+# Every case below starts from the same weights: the fitted $F$, the pseudo-teacher, one random student.
+# The runs differ only in the inputs they draw. The ODE starts from those weights too, once with the
+# Gaussian constants and once with the corrected ones; since $Q$ and $R$ are linear in the constants, the
+# SGD values are expressed with the constants of the ODE they are compared with, while $v$ and the test
+# error $\epsilon_g$ need no such choice. Three input laws:
+#
+# * **pseudo-real**: $C$ from the kernel density estimate, the data of Fig. 9;
+# * **standardised**: the same estimate with each coordinate of $C$ shifted and scaled to mean 0 and
+#   variance 1 (exact moments of the estimate), the treatment that sections IV and V.2 show to restore the
+#   Gaussian dynamics for other laws;
+# * **Gaussian**: $C\sim\mathcal N(0,I_D)$ in the same model, whose gap to the ODE is the finite-size floor.
+
+# %%
+cases = {name: mnist_dynamics(replace(base, inputs=name)) for name in INPUTS}
+floor = {const: cases["gaussian"].tlog(const) for const in CONSTANTS}
+gap_rows = []
+print(f"{'inputs':13s} {'constants':10s} " + " ".join(f"{k:>17s}" for k in GAPS) + "   (tLog-RMSE, ratio to the floor)")
+for name in ("gaussian", "kde", "standardized"):
+    for const in CONSTANTS:
+        tl = cases[name].tlog(const)
+        ex = {k: excess(tl[k], floor[const][k]) for k in GAPS}
+        gap_rows.append((name, const, tl, ex))
+        print(f"{name:13s} {const:10s} " + " ".join(f"{ex[k].mean:8.4f} ({ex[k].ratio:5.1f}x)" for k in GAPS))
+print("metric scale (mean |x| of SGD, corrected constants):",
+      {k: round(cases["kde"].scale("corrected", k), 3) for k in GAPS})
+gaps = {(name, const): (tl, ex) for name, const, tl, ex in gap_rows}
+
+# %%
+kd = cases["kde"]
+sgd_c = kd.sgd_as("corrected")
+ode_c, ode_g = kd.ode["corrected"], kd.ode["gaussian"]
+t = sgd_c.t
+fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+panels = [("Q", axes[0, 0], "$Q_{kl}$"), ("R", axes[0, 1], "$R_{km}$"), ("v", axes[1, 0], "$v_k$"),
+          ("eg", axes[1, 1], "$\\epsilon_g$")]
+for key, ax, ylabel in panels:
+    if key == "eg":
+        comps = [((), sgd_c.eg_numeric, ode_c.eg, ode_g.eg, "")]
+    else:
+        arr_s, arr_c, arr_g = getattr(sgd_c, key), getattr(ode_c, key), getattr(ode_g, key)
+        idx = list(np.ndindex(arr_s.shape[2:]))
+        if key == "Q":
+            idx = [i for i in idx if i[0] <= i[1]]
+        comps = [(i, arr_s[(slice(None), slice(None)) + i], arr_c[(0, slice(None)) + i][None],
+                  arr_g[(0, slice(None)) + i][None], "".join(str(x) for x in i)) for i in idx]
+    for j, (_, s_arr, c_arr, g_arr, sub) in enumerate(comps):
+        color = style.PALETTE[j % len(style.PALETTE)]
+        style.band(ax, t[1:], s_arr.mean(0)[1:], s_arr.std(0)[1:], color,
+                   label="SGD" if j == 0 else None)
+        ax.plot(t[1:], c_arr[0][1:], color=color, label="ODE, corrected" if j == 0 else None)
+        if key in ("v", "eg"):
+            ax.plot(t[1:], g_arr[0][1:], color=color, ls=":", lw=1.4,
+                    label="ODE, Gaussian constants" if j == 0 else None)
+        if sub:
+            ax.annotate(sub, (t[-1], c_arr[0][-1]), xytext=(3, 0), textcoords="offset points", color=color,
+                        fontsize=8, va="center")
+    ax.set_xscale("log")
+    ax.set_xlabel("$t$")
+    ax.set_ylabel(ylabel)
+axes[1, 1].set_yscale("log")
+axes[0, 0].legend(loc="best")
+axes[1, 1].legend(loc="lower left")
+fig.tight_layout()
+style.savefig(fig, "fig10_pseudo_real_dynamics")
+glue("fig10", fig, display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig10
+# :name: fig-pseudo-real-dynamics
+#
+# Fig. 10 of the paper, regenerated: SGD on pseudo-real inputs (dashed: mean of the runs, band: run-to-run
+# standard deviation) against the ODE from the same initial weights with the corrected constants (solid)
+# and, for $v$ and $\epsilon_g$, with the Gaussian constants (dotted). $Q$ and $R$ use the corrected
+# constants on both sides; indices label the components. SGD's $\epsilon_g$ is measured on held-out inputs.
+# ```
+
+# %%
+kc, kg = gaps[("kde", "corrected")], gaps[("kde", "gaussian")]
+sc = gaps[("standardized", "gaussian")]
+fig, ax = plt.subplots(figsize=(7.5, 3.8))
+labels = [("gaussian", "gaussian", "Gaussian $C$ (floor)"), ("kde", "gaussian", "pseudo-real, Gaussian constants"),
+          ("kde", "corrected", "pseudo-real, corrected constants"),
+          ("standardized", "gaussian", "standardised, Gaussian constants")]
+width = 0.2
+for j, (name, const, label) in enumerate(labels):
+    ex = gaps[(name, const)][1]
+    xs = np.arange(len(GAPS)) + (j - 1.5) * width
+    ax.bar(xs, [ex[k].mean for k in GAPS], width, yerr=[2 * ex[k].se for k in GAPS], color=style.PALETTE[j],
+           label=label, capsize=2)
+ax.set_xticks(np.arange(len(GAPS)), ["$Q$", "$R$", "$v$", "$\\epsilon_g$"])
+ax.set_yscale("log")
+ax.set_ylabel("tLog-RMSE, SGD vs ODE")
+ax.legend(fontsize=8, loc="upper left", ncol=2)
+style.savefig(fig, "pseudo_real_gaps")
+glue("gap_fig", fig, display=False)
+for k in GAPS:
+    glue(f"floor_{k}", f"{gaps[('gaussian', 'corrected')][1][k].mean:.4f}", display=False)
+    glue(f"kc_{k}", f"{kc[1][k].mean:.4f}", display=False)
+    glue(f"kc_ratio_{k}", f"{kc[1][k].ratio:.1f}", display=False)
+    glue(f"kg_{k}", f"{kg[1][k].mean:.4f}", display=False)
+    glue(f"kg_ratio_{k}", f"{kg[1][k].ratio:.1f}", display=False)
+    glue(f"sc_ratio_{k}", f"{sc[1][k].ratio:.1f}", display=False)
+    glue(f"kc_rel_{k}", f"{kc[1][k].mean / cases['kde'].scale('corrected', k):.2f}", display=False)
+glue("runs", f"{runs}", display=False)
+glue("t_max", f"{t_max:g}", display=False)
+eg_final = {"sgd": float(sgd_c.eg_numeric[:, -1].mean()), "corrected": float(ode_c.eg[0, -1]),
+            "gaussian": float(ode_g.eg[0, -1])}
+for key, value in eg_final.items():
+    glue(f"eg_final_{key}", f"{value:.3f}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} gap_fig
+# :name: fig-pseudo-real-gaps
+#
+# Distance between SGD and the ODE (tLog-RMSE averaged over components, mean over runs, error bars two
+# standard errors) for each input law and choice of constants. The first bars are the finite-size floor.
+# ```
+#
+# **The ODE does not track SGD on the pseudo-real data at the level of the floor.** With the corrected
+# constants, the tLog-RMSE over $t\le${glue:text}`t_max` ({glue:text}`runs` runs) is {glue:text}`kc_Q` for
+# $Q$, {glue:text}`kc_R` for $R$, {glue:text}`kc_v` for $v$ and {glue:text}`kc_eg` for $\epsilon_g$:
+# {glue:text}`kc_ratio_Q`, {glue:text}`kc_ratio_R`, {glue:text}`kc_ratio_v` and {glue:text}`kc_ratio_eg`
+# times the Gaussian floor ({glue:text}`floor_Q`, {glue:text}`floor_R`, {glue:text}`floor_v`,
+# {glue:text}`floor_eg`). In units of the size of each quantity the miss is {glue:text}`kc_rel_Q`,
+# {glue:text}`kc_rel_R`, {glue:text}`kc_rel_v` and {glue:text}`kc_rel_eg`. The ODE reproduces the shape of
+# the learning curves, which is what "approximately" can mean here, but at $t=${glue:text}`t_max` SGD's test
+# error is {glue:text}`eg_final_sgd` where the ODE predicts {glue:text}`eg_final_corrected` (with the
+# Gaussian constants {glue:text}`eg_final_gaussian`).
+#
+# The corrected constants help where they act most directly, on $Q$ and on the test error: the gap falls
+# from {glue:text}`kg_Q` to {glue:text}`kc_Q` for $Q$ and from {glue:text}`kg_eg` to {glue:text}`kc_eg` for
+# $\epsilon_g$. They do not help $R$ and $v$ (from {glue:text}`kg_R` to {glue:text}`kc_R` and from
+# {glue:text}`kg_v` to {glue:text}`kc_v`). Standardising $C$ does much more than recomputing constants:
+# the gap of the standardised inputs is {glue:text}`sc_ratio_Q`, {glue:text}`sc_ratio_R`,
+# {glue:text}`sc_ratio_v` and {glue:text}`sc_ratio_eg` times the floor for $Q$, $R$, $v$, $\epsilon_g$,
+# but standardised inputs are no longer MNIST-like (last row of Fig. 9).
+#
+# ### Why three constants cannot correct it
+#
+# The ODE rests on the Gaussian equivalence property, whose premises are a zero-mean latent vector with
+# unit covariance and a teacher field $\nu=\tilde WC/\sqrt D$ that is Gaussian with covariance $T$. The
+# pseudo-real $C$ breaks all three. Its mean is not zero, so every pixel has its own mean of $u$ and the
+# student's preactivations acquire means that the ODE has no variable for; a single pooled $a$ cannot
+# describe pixel-dependent offsets. Its coordinates have variances far from 1, so the teacher field has a
+# variance different from $T_{mm}=1$, which $a,b,c$ do not touch. And the pseudo-teacher is trained to
+# separate digits, so its field inherits their cluster structure and is not Gaussian even after
+# standardisation, while a random direction through the same inputs is nearly Gaussian:
+
+# %%
+fields_ = {name: teacher_field(fit_params, teacher_params, main_teacher, name, field_samples, seed)
+           for name in ("kde", "standardized")}
+for name, tf in fields_.items():
+    print(f"{name:13s} teacher field: mean {np.round(tf['mean'], 3)}, variance {np.round(tf['var'], 3)} (T = 1), "
+          f"skewness {np.round(tf['skew'], 3)}, excess kurtosis {np.round(tf['exkurt'], 3)}")
+    print(f"{'':13s} random direction: variance {np.round(tf['random_var'], 3)}, skewness "
+          f"{np.round(tf['random_skew'], 3)}, excess kurtosis {np.round(tf['random_exkurt'], 3)}"
+          f"   (standard errors {tf['se_skew']:.3f}, {tf['se_exkurt']:.3f})")
+tf_raw, tf_std = fields_["kde"], fields_["standardized"]
+fig, axes = plt.subplots(1, M, figsize=(4.2 * M, 3.2), squeeze=False)
+xs = np.linspace(-6, 6, 300)
+for m in range(M):
+    ax = axes[0, m]
+    ax.hist(tf_raw["nu"][:, m], bins=80, density=True, alpha=0.5, color=style.PALETTE[1], label="pseudo-real $C$")
+    ax.hist(tf_std["nu"][:, m], bins=80, density=True, alpha=0.5, color=style.PALETTE[2], label="standardised $C$")
+    ax.plot(xs, np.exp(-xs ** 2 / 2) / np.sqrt(2 * np.pi), color="k", lw=1.2, label="$\\mathcal{N}(0, T_{mm})$")
+    ax.set_xlabel(f"teacher field $\\nu_{m}$")
+    ax.set_ylabel("density")
+axes[0, 0].legend(fontsize=8)
+fig.tight_layout()
+style.savefig(fig, "pseudo_teacher_field")
+glue("field_fig", fig, display=False)
+glue("nu_var", ", ".join(f"{x:.2f}" for x in tf_raw["var"]), display=False)
+glue("nu_mean", ", ".join(f"{x:.2f}" for x in tf_raw["mean"]), display=False)
+glue("nu_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["exkurt"]), display=False)
+glue("rand_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["random_exkurt"]), display=False)
+glue("se_kurt", f"{tf_std['se_exkurt']:.3f}", display=False)
+sd_C = np.sqrt(kde.var)
+corr_eig = np.linalg.eigvalsh(kde.covariance / np.outer(sd_C, sd_C))
+glue("corr_eig", f"{corr_eig.min():.2f} to {corr_eig.max():.2f}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} field_fig
+# :name: fig-pseudo-teacher-field
+#
+# Distribution of the pseudo-teacher's preactivations on new inputs, for the pseudo-real and the
+# standardised latent vectors, against the Gaussian the ODE assumes.
+# ```
+#
+# On pseudo-real inputs the teacher field has means {glue:text}`nu_mean` and variances {glue:text}`nu_var`
+# where the ODE assumes 0 and 1. After standardisation mean and variance are close to right, but the excess
+# kurtosis of the field is {glue:text}`nu_kurt_std` (standard error {glue:text}`se_kurt`), against
+# {glue:text}`rand_kurt_std` along random directions. The weak-correlation assumption of the paper is
+# about the teacher as much as about the data: a teacher that knows the labels is correlated with the
+# data's structure by construction. We attribute what is left of the gap after standardisation to this and
+# to the correlations left between the coordinates of $C$ (the eigenvalues of the correlation matrix of the
+# standardised $C$ run from {glue:text}`corr_eig`, where the ODE assumes all equal to 1); this chapter
+# does not separate the two.
+#
+# ## Appendix: other pseudo-teachers
+#
+# The same experiment with other pseudo-teachers of comparable accuracy (each against its own Gaussian
+# floor, same student and run count).
+
+# %%
+indices = [main_teacher] + [i for i in range(n_teachers) if i != main_teacher][:appendix_teachers]
+appendix = teacher_dynamics(base, indices)
+print(f"{'teacher':8s} {'train acc':>9s} {'test acc':>9s} {'rho_W':>7s} | " +
+      " ".join(f"{'tLog ' + k:>10s} {'floor':>7s}" for k in GAPS))
+appendix_ratios = []
+for i, (dyn, flo) in zip(indices, appendix):
+    tt = study.teachers[i]
+    tl, fl = dyn.tlog("corrected"), flo.tlog("corrected")
+    appendix_ratios.append({k: excess(tl[k], fl[k]) for k in GAPS})
+    print(f"{i:<8d} {tt.train_accuracy:9.3f} {tt.test_accuracy:9.3f} {tt.rho_W_after:7.4f} | " +
+          " ".join(f"{tl[k].mean():10.4f} {fl[k].mean():7.4f}" for k in GAPS))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for j, (i, (dyn, flo)) in enumerate(zip(indices, appendix)):
+    s, o = dyn.sgd_as("corrected"), dyn.ode["corrected"]
+    color = style.PALETTE[j % len(style.PALETTE)]
+    style.band(axes[0], s.t[1:], s.eg_numeric.mean(0)[1:], s.eg_numeric.std(0)[1:], color)
+    axes[0].plot(s.t[1:], o.eg[0, 1:], color=color, label=f"teacher {i} (accuracy {study.teachers[i].test_accuracy:.2f})")
+    for k_ in range(K):
+        style.band(axes[1], s.t[1:], s.v[:, 1:, k_].mean(0), s.v[:, 1:, k_].std(0), color)
+        axes[1].plot(s.t[1:], o.v[0, 1:, k_], color=color)
+for ax, ylabel in ((axes[0], "$\\epsilon_g$"), (axes[1], "$v_k$")):
+    ax.set_xscale("log")
+    ax.set_xlabel("$t$")
+    ax.set_ylabel(ylabel)
+axes[0].set_yscale("log")
+axes[0].legend(fontsize=8, loc="lower left")
+fig.tight_layout()
+style.savefig(fig, "pseudo_real_teachers")
+glue("appendix_fig", fig, display=False)
+app_acc = np.array([study.teachers[i].test_accuracy for i in indices])
+app_eg_ratio = np.array([r["eg"].ratio for r in appendix_ratios])
+glue("app_eg_ratio", f"{app_eg_ratio.min():.1f} to {app_eg_ratio.max():.1f}", display=False)
+glue("app_acc", f"{app_acc.min():.2f} to {app_acc.max():.2f}", display=False)
+
+# %% [markdown]
+# ```{glue:figure} appendix_fig
+# :name: fig-pseudo-real-teachers
+#
+# SGD (dashed, band: run-to-run standard deviation) against the ODE with corrected constants (solid) for
+# several pseudo-teachers: test error (left) and second-layer weights (right).
+# ```
+#
+# Teachers with test accuracies {glue:text}`app_acc` give the same picture: the ODE follows the shape of
+# SGD's learning curve, and the test-error gap is {glue:text}`app_eg_ratio` times each teacher's Gaussian
+# floor.
+#
+# ### Claims checked
+#
+# 1. The fit reproduces the digits: its reconstruction error is below half that of the mean image (the
+#    margin of the library's tests, where a failed optimiser stays near the mean image).
+# 2. The penalties hold $\rho^F$ and $\rho^C$ at or below their i.i.d. Gaussian level at the start.
+# 3. The main pseudo-teacher is significantly better than random teachers: Welch's one-sided $t$-test,
+#    $p<$ `level`. (Paper claim 7.)
+# 4. Every pseudo-teacher is significant on its own (the paper's appendix: all its teachers beat random
+#    ones): its accuracy lies $z$ standard deviations of the random teachers' accuracies above their mean,
+#    with $z$ beyond the normal quantile at level `level` divided by the number of teachers (Bonferroni).
+# 5. On pseudo-real inputs the ODE is only an approximate description: for each of $Q$, $R$, $v$,
+#    $\epsilon_g$ the tLog-RMSE with corrected constants exceeds the Gaussian floor (Welch one-sided,
+#    $p<$ `level`, scatter over runs). (Paper claim 7, "approximately", quantified.)
+# 6. The corrected constants bring the ODE closer to SGD than the Gaussian constants for $Q$ and
+#    $\epsilon_g$ (paired one-sided $t$-test over the same runs, $p<$ `level`). (Paper claim 7.)
+# 7. Standardising $C$ brings the ODE closer to SGD for every one of $Q$, $R$, $v$, $\epsilon_g$ (Welch,
+#    $p<$ `level`; our addition).
+# 8. The pseudo-teacher's field is not Gaussian even for standardised inputs: its largest excess kurtosis
+#    exceeds 5 Gaussian standard errors and the largest along random directions (our explanation).
+
+# %%
+from scipy import stats
+
+from lib import claims
+
+book = claims.Registry("07_pseudo_real", globals(), section="V.3")
+mse_ratio = fit.after["mse"] / fit.baselines["mean"]
+assert book.check("V3.fit-reconstructs", mse_ratio < 0.5, measured=mse_ratio,
+                  tolerance="mse / mse of the mean image < 0.5",
+                  statement="The fitted f(C F / sqrt D) reproduces the MNIST digits far better than the mean image."), \
+    mse_ratio
+weak = {key: fit.after[key] / fit.before[key] for key in ("F", "C")}
+assert book.check("V3.fit-weak-correlations", max(weak.values()) <= 1.0, measured=max(weak.values()),
+                  tolerance="rms off-diagonal rho after / before (i.i.d. Gaussian start) <= 1 for F and C",
+                  statement="The penalties keep the correlations of F's rows and C's coordinates at or below the "
+                            "i.i.d. Gaussian level."), weak
+assert book.check("V3.teacher-beats-random", study.p_value < level, measured=study.p_value,
+                  tolerance=f"Welch one-sided p < {level}", paper_claim="7",
+                  statement="The pseudo-teachers classify odd/even digits significantly better than random teachers."), \
+    study.p_value
+z_each = (acc - study.random_accuracies.mean()) / study.random_accuracies.std(ddof=1)
+z_crit = stats.norm.ppf(1 - level / n_teachers)
+assert book.check("V3.teachers-each-significant", z_each.min() > z_crit, measured=z_each.min(), paper_claim="7",
+                  tolerance=f"every z > {z_crit:.2f} (one-sided level {level}, Bonferroni over {n_teachers})",
+                  statement="Every pseudo-teacher, taken alone, is far outside the accuracy distribution of random "
+                            "teachers."), z_each
+worst_p = max(kc[1][k].p_value for k in GAPS)
+assert book.check("V3.approximate-only", worst_p < level, paper_claim="7",
+                  measured=", ".join(f"{k} {kc[1][k].ratio:.1f}x" for k in GAPS),
+                  tolerance=f"each gap above the Gaussian floor, Welch one-sided p < {level} (worst {worst_p:.1e})",
+                  statement="The ODE describes SGD on pseudo-real data only approximately: with corrected constants "
+                            "its tLog-RMSE exceeds the Gaussian finite-size floor for Q, R, v and eg."), \
+    {k: kc[1][k] for k in GAPS}
+better = {k: paired_improvement(kg[0][k], kc[0][k]) for k in ("Q", "eg")}
+assert book.check("V3.corrected-closer", all(p < level and d > 0 for d, p in better.values()), paper_claim="7",
+                  measured=", ".join(f"{k}: {kg[1][k].mean:.4f} -> {kc[1][k].mean:.4f}" for k in better),
+                  tolerance=f"paired one-sided p < {level} for Q and eg",
+                  statement="The corrected constants bring the ODE closer to SGD than the Gaussian ones for Q and "
+                            "the test error."), better
+std_vs_raw = {k: excess(kg[0][k], sc[0][k]) for k in GAPS}
+assert book.check("V3.standardized-closer", all(e.p_value < level for e in std_vs_raw.values()),
+                  measured=", ".join(f"{k} {sc[1][k].ratio:.1f}x floor" for k in GAPS),
+                  tolerance=f"gap(pseudo-real) > gap(standardised), Welch one-sided p < {level} for Q, R, v, eg",
+                  statement="Standardising the pseudo-real C brings the ODE much closer to SGD (our addition)."), \
+    std_vs_raw
+kurt_teacher = float(np.abs(tf_std["exkurt"]).max())
+kurt_random = float(np.abs(tf_std["random_exkurt"]).max())
+assert book.check("V3.teacher-field-non-gaussian",
+                  kurt_teacher > max(5 * tf_std["se_exkurt"], kurt_random), measured=kurt_teacher,
+                  tolerance=f"> 5 standard errors ({5 * tf_std['se_exkurt']:.3f}) and > random directions ({kurt_random:.3f})",
+                  statement="The pseudo-teacher's field is non-Gaussian on standardised inputs (our explanation of "
+                            "the remaining gap)."), (kurt_teacher, kurt_random)
+print("all Section V.3 claims hold")
