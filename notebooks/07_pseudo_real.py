@@ -20,7 +20,7 @@
 # the folding function recomputed for the fitted $C$, still describes the dynamics approximately.
 #
 # The paper's equations for this section (its eqs. 25 and 26) and its sizes were lost in extraction, so
-# the definitions here are ours and are stated in {mod}`lib.pseudo_real`: the reconstruction loss plus
+# the definitions here are ours and are stated in `lib/pseudo_real.py`: the reconstruction loss plus
 # penalties on the mean squared off-diagonal correlations of $F$'s rows and of $C$'s coordinates, minimised
 # by L-BFGS; pixels $p\in[0,1]$ mapped to targets $s(2p-1)$ with $s<1$; the folding function
 # $f(u)=\operatorname{erf}(u/\sqrt2)$, a smooth odd function that can carry grey levels (sgn could only
