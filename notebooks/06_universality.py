@@ -486,7 +486,7 @@ if heavy:
 # ODE's by {glue:text}`heavy_deg`: SGD learns more slowly than the theory says.
 #
 # Our reading: a single SGD run is in the same position as a finite sample. Over its
-# $Ntpprox${glue:text}`heavy_samples_run` steps it typically meets fewer large labels than the variance
+# $Nt\approx${glue:text}`heavy_samples_run` steps it typically meets fewer large labels than the variance
 # accounts for, and the averages that the ODE replaces by expectations converge only like $(Nt)^{-0.2}$.
 # Standardising with a sample of comparable size inflates the input by about the same typical factor and
 # partly cancels the effect; exact standardisation exposes it. The ODE remains the limit (the variance

@@ -62,6 +62,7 @@ PROBE = """(async () => {
     untypeset: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60)),
     containers: document.querySelectorAll('mjx-container').length,
     merror: document.querySelectorAll('mjx-merror').length,
+    merrors: Array.from(document.querySelectorAll('mjx-merror')).map(e => (e.getAttribute('data-mjx-error') || '') + ' @ ' + ((e.closest('mjx-container') || {}).parentElement || {}).textContent?.slice(0, 200)),
     images: imgs.length,
     broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
     external: external,
@@ -207,7 +208,7 @@ def test_page_renders_offline(page, server, browser):
     if 'class="math' in source:
         assert report["mathjax"] and report["mathjax"].startswith("3."), report["mathjax"]
         assert report["math"] > 0 and not report["untypeset"], report["untypeset"][:5]
-        assert report["containers"] >= report["math"] and report["merror"] == 0, report
+        assert report["containers"] >= report["math"] and report["merror"] == 0, report.get("merrors")
     assert shot.stat().st_size > 10_000  # a real screenshot, not an empty page
 
 

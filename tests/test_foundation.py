@@ -170,3 +170,14 @@ def test_eg_analytic_against_monte_carlo(g):
     err = 0.5 * (gfun(z[:, :2]) @ v - gfun(z[:, 2:]) @ vt) ** 2
     mc, se = err.mean().item(), err.std().item() / 2000
     assert abs(lib.eg_analytic(g, Q, R, T, v, vt).item() - mc) < 5 * se, (mc, se)
+
+
+def test_sources_hold_no_control_characters():
+    # A Python string "\a" written into a notebook becomes a BEL character and breaks the page's math.
+    import re
+
+    bad = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+    for folder in (paths.NOTEBOOKS, paths.LIB, paths.BOOK):
+        for p in folder.rglob("*"):
+            if p.suffix in (".py", ".md", ".bib", ".yml"):
+                assert not bad.search(p.read_text()), p
