@@ -66,6 +66,12 @@ class ComparisonResult:
         return float(np.abs(getattr(self.sgd, name)).mean())
 
 
+def per_run_tlog(sgd: Trajectory, ode: Trajectory, names=METRICS) -> dict[str, np.ndarray]:
+    """tLog-RMSE of every SGD run against the (single) ODE trajectory, per component:
+    {name: (runs, *components)} for each order parameter in ``names``."""
+    return {name: tlog_rmse(sgd.t, getattr(sgd, name), getattr(ode, name), time_axis=1) for name in names}
+
+
 @cached
 def ode_reference(model: Model, seed: int, t_max: float, points: int, dt: float) -> Trajectory:
     """The Gaussian-theory ODE from the initial weights ``init_weights(model, seed=seed,
@@ -83,6 +89,6 @@ def compare(c: Comparison, progress: bool = False) -> ComparisonResult:
                        points=c.points, test_samples=c.test_samples, progress=progress)
     ode = ode_reference(c.model, c.seed, c.t_max, c.points, c.dt)
     assert np.allclose(ode.t, sgd.t), "SGD and ODE record at different times"
-    tlog = {name: tlog_rmse(sgd.t, getattr(sgd, name), getattr(ode, name), time_axis=1) for name in METRICS}
+    tlog = per_run_tlog(sgd, ode)
     return ComparisonResult(sgd=sgd, ode=ode, tlog=tlog)
 

@@ -25,7 +25,7 @@ import torch
 
 from . import validate
 from .cache import cached
-from .compare import METRICS, ComparisonResult
+from .compare import METRICS, ComparisonResult, per_run_tlog
 from .functions import ACTIVATIONS, FOLDS
 from .inputs import make_distribution
 from .metrics import tlog_rmse
@@ -104,8 +104,7 @@ def gaussian_cell(model: Model, seed: int, runs: int, t_max: float, points: int 
                        weights=w, points=points, test_samples=0, dtype=getattr(torch, sgd_dtype), progress=progress)
     first = Weights(w.F, w.W[:1], w.v[:1], w.W_t[:1], w.v_t[:1])
     ode = integrate_ode(ODEState.from_weights(model, first), model.lr, t_max, dt=dt, times=sgd.t)
-    tlog = {n: tlog_rmse(sgd.t, getattr(sgd, n), getattr(ode, n), time_axis=1) for n in METRICS}
-    return ComparisonResult(sgd=sgd, ode=ode, tlog=tlog)
+    return ComparisonResult(sgd=sgd, ode=ode, tlog=per_run_tlog(sgd, ode))
 
 
 def initial_gap(model: Model, seed: int, result: ComparisonResult) -> dict[str, float]:

@@ -33,9 +33,8 @@ from scipy import stats
 
 from . import validate
 from .cache import cached
-from .compare import METRICS, Comparison, ComparisonResult, ode_reference
+from .compare import METRICS, Comparison, ComparisonResult, ode_reference, per_run_tlog
 from .inputs import _seed_for, make_distribution
-from .metrics import tlog_rmse
 from .model import Model, init_weights
 from .sgd import simulate_sgd
 from .validate import ParameterError
@@ -274,7 +273,7 @@ def guarded_compare(c: Comparison, progress: bool = False) -> Outcome:
     result = None
     if alive:
         assert np.allclose(ode.t, sgd.t), "SGD and ODE record at different times"
-        per = {name: tlog_rmse(sgd.t, getattr(sgd, name), getattr(ode, name), time_axis=1) for name in GAPS}
+        per = per_run_tlog(sgd, ode, GAPS)
         result = ComparisonResult(sgd=sgd, ode=ode, tlog={n: per[n] for n in METRICS})
         for name in GAPS:
             x = per[name]
