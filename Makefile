@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test nbval bench clean mathjax browser-test
+.PHONY: setup book test nbval bench clean mathjax browser-test paper
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ nbval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m lib.bench
+
+# Every chapter under the paper profile, in book order, resumable; results bundled in results/paper/ for the book.
+paper: $(STAMP)
+	$(BIN)/python -m lib.paper
 
 clean:
 	rm -rf _build _output _cache

@@ -7,6 +7,11 @@ code that can reach the result never reuses a stale one. Beside each result a
 small JSON record says what produced it (parameters, code hash, device, wall time).
 
 Set ``HMM_NO_CACHE=1`` to bypass the cache; ``HMM_CACHE_DIR`` moves it.
+
+Two hooks serve the paper-profile bundles (``lib.bundle``): ``HMM_CACHE_TRACE=<file>`` appends the entry
+(``folder/digest``) of every outermost cached call to that file, so a run can list the results a chapter
+needs; ``read_only_source(folder)`` adds a folder of entries searched after the cache, and with
+``strict=True`` a result found nowhere raises ``CacheMiss`` instead of being computed.
 """
 from __future__ import annotations
 
@@ -25,6 +30,36 @@ from typing import Any, Callable
 import numpy as np
 
 from . import paths
+
+_depth = 0                               # nesting of cached calls in progress (0: the next call is outermost)
+_sources: list[Path] = []                # read-only folders searched after the cache (bundles)
+_strict = False                          # a miss everywhere raises CacheMiss
+
+
+class CacheMiss(RuntimeError):
+    """A result that must come from a bundle is in none of the cache folders."""
+
+
+def read_only_source(folder: Path, strict: bool = False) -> None:
+    """Also read cached results from ``folder`` (same layout as the cache); ``strict``: never compute."""
+    global _strict
+    if Path(folder) not in _sources:
+        _sources.append(Path(folder))
+    _strict = _strict or strict
+
+
+def reset_sources() -> None:
+    """Forget every read-only source and strict mode (tests, or a notebook switching back)."""
+    global _strict
+    _sources.clear()
+    _strict = False
+
+
+def _trace(entry: str) -> None:
+    target = os.environ.get("HMM_CACHE_TRACE")
+    if target and _depth == 0:
+        with open(target, "a") as fh:
+            fh.write(entry + "\n")
 
 
 def _lib_imports(module: str) -> set[str]:
@@ -108,18 +143,30 @@ def cached(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, use_cache: bool = True, **kwargs):
+        global _depth
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
         params = {k: v for k, v in bound.arguments.items() if k not in ("progress",)}
         digest, record = key_of(name, params, module)
+        _trace(f"{func.__name__}/{digest}")
+        enabled = use_cache and os.environ.get("HMM_NO_CACHE", "") in ("", "0")
+        if enabled:
+            for root in [paths.cache_dir(), *_sources]:
+                found = root / func.__name__ / f"{digest}.pkl"
+                if found.exists():
+                    with open(found, "rb") as fh:
+                        return pickle.load(fh)
+        if _strict:
+            raise CacheMiss(f"{name} with these parameters is not in the paper bundle ({', '.join(map(str, _sources))}); "
+                            "the bundle is incomplete: rerun `make paper` or delete that folder to compute instead")
         folder = paths.cache_dir() / func.__name__
         result_path, record_path = folder / f"{digest}.pkl", folder / f"{digest}.json"
-        enabled = use_cache and os.environ.get("HMM_NO_CACHE", "") in ("", "0")
-        if enabled and result_path.exists():
-            with open(result_path, "rb") as fh:
-                return pickle.load(fh)
+        _depth += 1
         start = time.perf_counter()
-        result = func(*bound.args, **bound.kwargs)
+        try:
+            result = func(*bound.args, **bound.kwargs)
+        finally:
+            _depth -= 1
         record.update(wall_s=round(time.perf_counter() - start, 3), created=time.strftime("%Y-%m-%dT%H:%M:%S"),
                       host=platform.node(), device=_device_name())
         folder.mkdir(parents=True, exist_ok=True)

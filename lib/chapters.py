@@ -44,7 +44,7 @@ def _choices(name: str) -> str:
     from .functions import ACTIVATIONS, FOLDS
     from .inputs import DISTRIBUTIONS
 
-    table = {"fold": FOLDS, "activation": ACTIVATIONS, "dist": DISTRIBUTIONS, "profile": PROFILES,
+    table = {"fold": FOLDS, "activation": ACTIVATIONS, "dist": DISTRIBUTIONS, "profile": [*PROFILES, "book"],
              "variant": ("coordinate", "shared")}
     return ", ".join(map(str, table[name]))
 
@@ -53,7 +53,7 @@ def _choices(name: str) -> str:
 ALLOWED: dict[str, str] = {
     "f": "one of {fold}", "folds": "list of: {fold}", "functions": "list of: {fold}, quartic",
     "g": "one of {activation}", "activations": "list of: {activation}", "dist": "one of {dist}",
-    "variant": "one of {variant}", "profile": "one of {profile}",
+    "variant": "one of {variant}", "profile": "one of {profile}", "results_from": "auto or compute",
     "seed": "integer >= 0", "K": "integer >= 1", "M": "integer >= 1", "N": "integer >= 1", "D": "integer >= 1",
     "m": "integer >= 1", "runs": "integer >= 1", "lr": "number > 0", "alpha": "number >= 0",
     "alphas": "list of numbers >= 0", "ms": "list of integers >= 1",

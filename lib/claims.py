@@ -34,6 +34,8 @@ from .profiles import profile_parameters
 from .validate import ParameterError
 
 REGISTRY_MARK = "claims.Registry("  # how ``collect`` recognises a notebook that records claims
+NOT_FINGERPRINTED = ("results_from",)     # parameters that choose where results come from, not what they are
+BOOK = "book"                        # report profile: per chapter, what the book shows (paper bundle or quick)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +153,7 @@ class Registry:
         self.source = chapters.source_path(notebook)
         self.notebook = self.source.stem
         self.section = section
-        names = list(chapters.parameter_defaults(self.source))
+        names = [n for n in chapters.parameter_defaults(self.source) if n not in NOT_FINGERPRINTED]
         missing = [n for n in names if n not in namespace]
         if missing:
             raise ParameterError(f"namespace lacks the parameter(s) {', '.join(missing)} of {self.notebook}")
@@ -199,7 +201,19 @@ def records_claims(notebook: str | Path) -> bool:
 def expected_parameters(notebook: str | Path, profile: str = "quick") -> dict[str, Any]:
     """Parameter values of ``notebook`` under ``profile``: its defaults updated by the profile."""
     stem = chapters.source_path(notebook).stem
-    return {**chapters.parameter_defaults(notebook), **profile_parameters(profile, stem)}
+    values = {**chapters.parameter_defaults(notebook), **profile_parameters(shown_profile(stem, profile), stem)}
+    return {k: v for k, v in values.items() if k not in NOT_FINGERPRINTED}
+
+
+def shown_profile(notebook: str | Path, profile: str) -> str:
+    """``profile`` itself, or for ``"book"`` the one the book shows: paper where the bundle is current."""
+    if profile != BOOK:
+        return profile
+    from . import bundle
+
+    stem = chapters.source_path(notebook).stem
+    uses_bundle = "results_from" in chapters.parameter_defaults(stem) and bundle.status(stem)[0]
+    return "paper" if uses_bundle else "quick"
 
 
 def load_record(notebook: str | Path, profile: str = "quick") -> dict | None:
@@ -245,7 +259,7 @@ def collect(profile: str = "quick", notebooks=None, *, run_missing: bool = True,
         src = chapters.source_path(nb)
         record = load_record(src, profile)
         if record is None and run_missing:
-            (executor or _execute)(src, profile)
+            (executor or _execute)(src, shown_profile(src, profile))
             record = load_record(src, profile)
             if record is not None:
                 record["ran_here"] = True

@@ -134,6 +134,6 @@ def equivalence_check(check: EquivalenceCheck, chunk: int = 2000) -> dict[str, n
     m2 = (zc ** 2).mean(axis=0)
     out["skew"] = (zc ** 3).mean(axis=0) / m2 ** 1.5
     out["exkurt"] = (zc ** 4).mean(axis=0) / m2 ** 2 - 3.0
-    out["lambda_sample"] = z[: min(len(z), 20_000), 0].copy()
+    out["lambda_sample"] = z[: min(len(z), 20_000), 0].astype(np.float32)
     out["lambda_var"] = np.array(out["Q_gep"][0, 0])
     return out

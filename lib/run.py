@@ -50,6 +50,10 @@ def execute(notebook: str, profile: str = "quick", params: dict | None = None,
     jupytext.write(jupytext.read(src), source_ipynb)
     declared = notebook_parameters(source_ipynb)
     merged = {**profile_parameters(profile, src.stem), **(params or {})}
+    if "results_from" in declared and "results_from" not in merged:
+        # A chapter shows its paper bundle only when asked for the paper profile as it is ("auto");
+        # any other request computes what it asks for.
+        merged["results_from"] = "auto" if profile == "paper" and not params else "compute"
     unknown = sorted(set(merged) - set(declared))
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for {src.stem}; "

@@ -73,6 +73,14 @@ M = 2
 samples = 20_000                 # Monte Carlo samples of C per check
 repeats = 3                      # independent draws of F, W, W~ per N
 seed = 0
+results_from = "auto"            # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("02_hidden_manifold", results_from)   # the paper bundle when current, else the values above
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 import matplotlib.pyplot as plt

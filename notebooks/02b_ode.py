@@ -105,6 +105,14 @@ seed = 0                        # first initial condition of the convergence stu
 points = 40                     # recorded log-spaced times
 dt = 0.01                       # forward Euler step of the ODE (the reference code: 0.01)
 rk4_dt = 0.05                   # RK4 step of the accuracy check
+results_from = "auto"           # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("02b_ode", results_from)   # the paper bundle when current, else the values above
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 import matplotlib.pyplot as plt

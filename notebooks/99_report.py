@@ -31,7 +31,7 @@ import sys
 sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 # %% tags=["parameters"]
-profile = "quick"        # parameter profile whose chapter records are collected
+profile = "book"         # book (per chapter what the book shows), quick or paper
 run_missing = True       # execute a chapter whose current record is missing (false: report it as missing)
 
 # %% tags=["hide-input"]
@@ -41,8 +41,9 @@ from myst_nb import glue
 from lib import claims, validate
 from lib.profiles import PROFILES
 
-validate.choice("profile", profile, PROFILES)
+validate.choice("profile", profile, [*PROFILES, claims.BOOK])
 records = claims.collect(profile, run_missing=run_missing)
+shown_profiles = {stem: claims.shown_profile(stem, profile) for stem in records}
 checks = claims.all_claims(records)
 status = claims.paper_claim_status(records)
 glue("n_checks", str(len(checks)), display=False)
@@ -50,7 +51,10 @@ glue("n_passed", str(sum(c.passed for c in checks)), display=False)
 glue("n_chapters", str(sum(r is not None for r in records.values())), display=False)
 glue("n_paper", str(len(status)), display=False)
 glue("n_paper_checked", str(sum(s is not None for s, _ in status.values())), display=False)
-glue("report_profile", profile, display=False)
+paper_shown = sorted(stem for stem, p in shown_profiles.items() if p == "paper")
+glue("report_profile", profile if profile != claims.BOOK else
+     ("quick, paper for " + ", ".join(paper_shown) if paper_shown else "quick (no current paper bundle)"),
+     display=False)
 
 # %% [markdown]
 # Profile {glue:text}`report_profile`: {glue:text}`n_passed` of {glue:text}`n_checks` checks from

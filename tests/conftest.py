@@ -17,10 +17,11 @@ sys.path.insert(0, str(ROOT))
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
-    """Tests never read or write the user's result cache or output folder."""
+    """Tests never read or write the user's result cache, output folder or paper bundles."""
     os.environ["HMM_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     os.environ["HMM_FIGURE_DIR"] = str(tmp_path_factory.mktemp("figures"))
     os.environ["HMM_OUTPUT_DIR"] = str(tmp_path_factory.mktemp("output"))
+    os.environ["HMM_BUNDLE_DIR"] = str(tmp_path_factory.mktemp("bundles"))   # committed bundles stay unseen
     torch.set_num_threads(1)
     yield
 

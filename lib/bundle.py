@@ -1,0 +1,174 @@
+"""Paper-profile bundles: the results of a chapter at the paper's scale, kept small enough to commit.
+
+A bundle is made by running a chapter under the ``paper`` profile (``python -m lib.paper``). While it runs,
+the result cache lists every outermost cached call (``HMM_CACHE_TRACE``); those entries (summaries such as
+trajectories of order parameters, never raw weights) are copied to ``results/paper/<chapter>/cache/`` with
+a provenance record ``provenance.json``: the parameters, the seed, the git commit, the hash of the chapter's
+code cells, the code hash of every entry, the device and the wall time.
+
+When the book is built, a chapter whose ``results_from`` parameter is ``"auto"`` calls :func:`choose`: if its
+bundle is *current* (the chapter's code cells, the paper profile and the code behind every entry are what
+they were when the bundle was made) the chapter takes the paper parameters and reads its results from the
+bundle, computing nothing expensive; otherwise it runs with its own (quick) parameters and says so on the
+page, with the command that regenerates the bundle.
+
+``HMM_BUNDLE_DIR`` moves the bundle folder (the tests use an empty one).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from . import cache, chapters, paths
+from .profiles import profile_parameters
+from .validate import ParameterError
+
+RESULTS_FROM = ("auto", "compute")   # values of a chapter's ``results_from`` parameter
+MAX_BYTES = 20_000_000          # a bundle larger than this is refused (it would bloat the repository)
+
+
+def bundle_root() -> Path:
+    return Path(os.environ.get("HMM_BUNDLE_DIR", paths.ROOT / "results" / "paper"))
+
+
+def bundle_dir(notebook: str) -> Path:
+    return bundle_root() / chapters.source_path(notebook).stem
+
+
+def code_cells_sha256(notebook: str) -> str:
+    """Hash of the chapter's code cells (its prose may change without touching the bundle)."""
+    import jupytext
+
+    nb = jupytext.read(chapters.source_path(notebook))
+    code = "\n# ---\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def _git_commit() -> tuple[str, bool]:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "lib", "notebooks"], cwd=paths.ROOT,
+                                    capture_output=True, text=True, check=True).stdout.strip())
+        return head, dirty
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+
+
+def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES) -> Path:
+    """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path."""
+    stem = chapters.source_path(notebook).stem
+    entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
+    found = []
+    for entry in entries:
+        pkl = next((root / f"{entry}.pkl" for root in [cache.paths.cache_dir(), *cache._sources]
+                    if (root / f"{entry}.pkl").exists()), None)
+        if pkl is None:
+            raise RuntimeError(f"{stem}: cache entry {entry} was used but is not on disk")
+        found.append((entry, pkl))
+    sizes = {entry: pkl.stat().st_size for entry, pkl in found}
+    if sum(sizes.values()) > max_bytes:
+        biggest = ", ".join(f"{e} ({s / 1e6:.1f} MB)" for e, s in sorted(sizes.items(), key=lambda kv: -kv[1])[:3])
+        raise RuntimeError(f"{stem}: the bundle would hold {sum(sizes.values()) / 1e6:.1f} MB, more than "
+                           f"{max_bytes / 1e6:.0f} MB; largest entries: {biggest}")
+    target = bundle_dir(stem)
+    if target.exists():
+        shutil.rmtree(target)
+    codes = {}
+    for entry, pkl in found:
+        dest = target / "cache" / f"{entry}.pkl"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(pkl, dest)
+        record = json.loads(pkl.with_suffix(".json").read_text())
+        shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
+        codes[entry] = {"function": record["function"], "code": record["code"]}
+    commit, dirty = _git_commit()
+    provenance = {
+        "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
+        "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,
+        "code_cells": code_cells_sha256(stem), "entries": codes, "bytes": sum(sizes.values()),
+        "device": cache._device_name(), "host": platform.node(), "wall_s": round(wall_s, 1),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    path = target / "provenance.json"
+    path.write_text(json.dumps(provenance, indent=1))
+    return path
+
+
+def _module_of(function: str) -> str | None:
+    return function.split(".")[1] if function.startswith("lib.") else None
+
+
+def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | None]:
+    """(current, reason, provenance) of the chapter's bundle; ``reason`` says why it is not current."""
+    stem = chapters.source_path(notebook).stem
+    path = bundle_dir(stem) / "provenance.json"
+    if not path.exists():
+        return False, "no paper-profile bundle has been made for this chapter", None
+    prov = json.loads(path.read_text())
+    if prov["parameters"] != cache._jsonable(profile_parameters(profile, stem)):
+        return False, "the paper profile of this chapter changed since its bundle was made", prov
+    if prov["code_cells"] != code_cells_sha256(stem):
+        return False, "the chapter's code changed since its bundle was made", prov
+    for entry, info in prov["entries"].items():
+        if cache.code_hash(_module_of(info["function"])) != info["code"]:
+            return False, f"the library code behind {info['function']} changed since the bundle was made", prov
+        if not (bundle_dir(stem) / "cache" / f"{entry}.pkl").exists():
+            return False, f"the bundle lacks its entry {entry}", prov
+    return True, "", prov
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """What a chapter shows: the paper bundle (``parameters`` to apply) or its own parameters."""
+
+    notebook: str
+    profile: str               # "paper" when the bundle is used, else "own"
+    parameters: dict           # values that replace the notebook's (empty unless the bundle is used)
+    reason: str = ""           # why the bundle is not used
+    provenance: dict | None = None
+
+    def note_html(self) -> str:
+        cmd = f"python -m lib.paper {self.notebook}"
+        if self.profile == "paper":
+            p = self.provenance
+            body = (f"This page shows results of the <b>paper profile</b>, read from its bundle "
+                    f"(made {p['created'][:10]} on {p['device']} in {p['wall_s'] / 60:.1f} min, commit "
+                    f"{p['commit'][:10]}). Parameters changed from the defaults: "
+                    + ", ".join(f"<code>{k} = {v}</code>" for k, v in p["parameters"].items()) + ".")
+            title = "Paper-scale results"
+        else:
+            body = ("This page shows results of the parameters in its <code>parameters</code> cell (the quick "
+                    f"profile when built as a book), not the paper's scale: {self.reason}. To show paper-scale "
+                    f"results, run <code>{cmd}</code> (a GPU makes it fast) and rebuild the book.")
+            title = "Quick-profile results"
+        return (f'<div class="admonition note"><p class="admonition-title">{title}</p><p>{body}</p></div>')
+
+    def note(self) -> Any:
+        """The note as an IPython display object (HTML), for the chapter's first output."""
+        from IPython.display import HTML
+
+        return HTML(self.note_html())
+
+
+def choose(notebook: str, results_from: str, profile: str = "paper") -> Shown:
+    """Use the chapter's current bundle when ``results_from == "auto"``; ``"compute"`` always computes."""
+    if results_from not in RESULTS_FROM:
+        raise ParameterError(f"results_from={results_from!r} is not allowed; choose one of "
+                             f"{', '.join(map(repr, RESULTS_FROM))}")
+    stem = chapters.source_path(notebook).stem
+    if results_from == "compute":
+        return Shown(stem, "own", {}, "this run was asked to compute its results")
+    current, reason, prov = status(stem, profile)
+    if not current:
+        return Shown(stem, "own", {}, reason, prov)
+    cache.read_only_source(bundle_dir(stem) / "cache", strict=True)
+    return Shown(stem, "paper", dict(profile_parameters(profile, stem)), "", prov)

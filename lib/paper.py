@@ -1,0 +1,88 @@
+"""Regenerate every chapter under the paper profile and keep its results as a bundle.
+
+    python -m lib.paper                      # every chapter with a paper profile, in book order
+    python -m lib.paper 04_mixture_dynamics  # one chapter
+    python -m lib.paper --force              # also chapters whose bundle is current
+
+Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped;
+the others execute through papermill (a progress bar per cell, the library's own bars inside), each
+finished result going to the cache at once, so an interrupted run resumes where it stopped when started
+again. After each chapter its bundle and provenance are written to ``results/paper/<chapter>/`` and the
+wall time is printed; the totals go to ``results/paper/runs.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import bundle, cache, chapters
+from .profiles import PROFILES
+from .run import execute
+from .validate import ParameterError
+
+
+def paper_chapters() -> list[str]:
+    """Stems of the chapters that the paper profile changes, in book order."""
+    return [s for s in chapters.notebook_stems() if s in PROFILES["paper"]]
+
+
+def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: int = bundle.MAX_BYTES) -> dict:
+    """Run ``stems`` (default: all) under the paper profile and bundle them; {stem: wall seconds or "current"}."""
+    todo = stems or paper_chapters()
+    unknown = [s for s in todo if s not in PROFILES["paper"]]
+    if unknown:
+        raise ParameterError(f"no paper profile for {', '.join(unknown)}; chapters with one: "
+                             f"{', '.join(paper_chapters())}")
+    times: dict[str, float | str] = {}
+    for i, stem in enumerate(todo, 1):
+        current, reason, _ = bundle.status(stem)
+        if current and not force:
+            print(f"[{i}/{len(todo)}] {stem}: bundle is current, skipped", flush=True)
+            times[stem] = "current"
+            continue
+        print(f"[{i}/{len(todo)}] {stem}: running the paper profile ({reason or 'forced'})", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = Path(tmp) / "trace.txt"
+            os.environ["HMM_CACHE_TRACE"] = str(trace)
+            start = time.perf_counter()
+            try:
+                execute(stem, "paper", {"results_from": "compute"})
+            finally:
+                os.environ.pop("HMM_CACHE_TRACE", None)
+            wall = time.perf_counter() - start
+            path = bundle.write(stem, trace, wall, max_bytes=max_bytes)
+        print(f"[{i}/{len(todo)}] {stem}: {wall / 60:.1f} min, bundle {path.parent}", flush=True)
+        times[stem] = round(wall, 1)
+    summary = bundle.bundle_root() / "runs.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(summary.read_text()) if summary.exists() else {}
+    previous.update({s: {"wall_s": t, "device": cache._device_name(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                     for s, t in times.items() if t != "current"})
+    summary.write_text(json.dumps(previous, indent=1, sort_keys=True))
+    return times
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.paper", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chapters", nargs="*", help=f"chapter stems (default: {', '.join(paper_chapters())})")
+    parser.add_argument("--force", action="store_true", help="also rerun chapters whose bundle is current")
+    args = parser.parse_args(argv)
+    try:
+        times = regenerate(args.chapters or None, args.force)
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    ran = [t for t in times.values() if t != "current"]
+    print(f"paper profile: {len(ran)} chapter(s) run in {sum(ran) / 60:.1f} min, "
+          f"{len(times) - len(ran)} current bundle(s) kept")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Paper-profile bundles: tracing the cached results a chapter uses, writing them with provenance,
+recognising a stale bundle, and reading a current one without computing."""
+import json
+import os
+
+import pytest
+
+from lib import bundle, cache, profiles
+from lib.equivalence import EquivalenceCheck, equivalence_check
+from lib.run import execute
+
+STEM = "02_hidden_manifold"
+TINY = {"N_values": [40, 80], "samples": 500, "repeats": 1}
+
+
+@pytest.fixture
+def tiny_paper(monkeypatch, tmp_path):
+    """A paper profile small enough for a test, a fresh cache and bundle folder, no read-only sources."""
+    monkeypatch.setitem(profiles.PROFILES["paper"], STEM, dict(TINY))
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_BUNDLE_DIR", str(tmp_path / "bundles"))
+    cache.reset_sources()
+    yield tmp_path
+    cache.reset_sources()
+
+
+def _checks(N_values=TINY["N_values"]):
+    return [EquivalenceCheck(N=N, ratio=0.5, K=2, M=2, f="sgn", samples=TINY["samples"], seed=0) for N in N_values]
+
+
+def _traced_run(tmp_path, monkeypatch):
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("HMM_CACHE_TRACE", str(trace))
+    results = [equivalence_check(c) for c in _checks()]
+    monkeypatch.delenv("HMM_CACHE_TRACE")
+    return trace, results
+
+
+def test_trace_lists_each_outermost_call_once_per_call(tiny_paper, monkeypatch):
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    lines = trace.read_text().split()
+    assert len(lines) == len(TINY["N_values"])
+    assert all(line.startswith("equivalence_check/") for line in lines)
+
+
+def test_written_bundle_is_current_and_serves_results_without_computing(tiny_paper, monkeypatch):
+    trace, computed = _traced_run(tiny_paper, monkeypatch)
+    prov_path = bundle.write(STEM, trace, wall_s=1.5)
+    prov = json.loads(prov_path.read_text())
+    assert prov["parameters"] == TINY and prov["seed"] == 0 and len(prov["entries"]) == 2
+    assert prov["code_cells"] == bundle.code_cells_sha256(STEM) and prov["wall_s"] == 1.5
+    current, reason, _ = bundle.status(STEM)
+    assert current, reason
+
+    # Empty the cache: the results must now come from the bundle, identical, and anything else is refused.
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tiny_paper / "empty-cache"))
+    shown = bundle.choose(STEM, "auto")
+    assert shown.profile == "paper" and shown.parameters == TINY
+    assert "paper profile" in shown.note_html()
+    again = [equivalence_check(c) for c in _checks()]
+    for a, b in zip(computed, again):
+        assert (a["Q_mc"] == b["Q_mc"]).all()
+    with pytest.raises(cache.CacheMiss, match="not in the paper bundle"):
+        equivalence_check(_checks([60])[0])
+    assert not (tiny_paper / "empty-cache" / "equivalence_check").exists()
+
+
+def test_bundle_goes_stale_when_profile_or_code_changes(tiny_paper, monkeypatch):
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    bundle.write(STEM, trace, wall_s=1.0)
+    monkeypatch.setitem(profiles.PROFILES["paper"], STEM, {**TINY, "repeats": 2})
+    current, reason, _ = bundle.status(STEM)
+    assert not current and "paper profile" in reason
+    monkeypatch.setitem(profiles.PROFILES["paper"], STEM, dict(TINY))
+    assert bundle.status(STEM)[0]
+    monkeypatch.setattr(bundle.cache, "code_hash", lambda module=None: "edited")
+    current, reason, _ = bundle.status(STEM)
+    assert not current and "library code behind lib.equivalence.equivalence_check" in reason
+    shown = bundle.choose(STEM, "auto")
+    assert shown.profile == "own" and shown.parameters == {}
+    assert "python -m lib.paper 02_hidden_manifold" in shown.note_html()
+
+
+def test_missing_bundle_and_compute_request_use_own_parameters(tiny_paper):
+    assert bundle.choose(STEM, "auto").reason.startswith("no paper-profile bundle")
+    assert bundle.choose(STEM, "compute").profile == "own"
+    with pytest.raises(bundle.ParameterError, match="results_from"):
+        bundle.choose(STEM, "paper")
+
+
+def test_oversized_bundle_is_refused(tiny_paper, monkeypatch):
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    with pytest.raises(RuntimeError, match="more than"):
+        bundle.write(STEM, trace, wall_s=1.0, max_bytes=10)
+
+
+def test_runner_computes_unless_asked_for_the_paper_profile_as_is(tmp_path, monkeypatch):
+    # Record the parameters papermill would inject, without executing anything.
+    seen = {}
+
+    def fake_execute_notebook(src, dst, parameters, **kw):
+        seen.update(parameters)
+        raise SystemExit
+
+    import papermill
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute_notebook)
+    for profile, params, expected in [("quick", None, "compute"), ("paper", None, "auto"),
+                                      ("paper", {"repeats": 2}, "compute")]:
+        seen.clear()
+        with pytest.raises(SystemExit):
+            execute(STEM, profile, params, out_dir=tmp_path)
+        assert seen["results_from"] == expected, (profile, params)
