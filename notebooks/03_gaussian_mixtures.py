@@ -40,6 +40,14 @@ knn_samples = 2000             # samples of P (and of the Gaussian reference) fo
 knn_samples_1d = 10_000        # samples for the one-coordinate k-NN estimate
 k = 1                          # neighbour order of the estimator
 seed = 0
+results_from = "auto"          # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("03_gaussian_mixtures", results_from)   # the paper bundle when current, else the values above
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 import matplotlib.pyplot as plt
@@ -47,37 +55,20 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from lib import kl_exact, kl_knn, make_distribution, style
+from lib import style
+from lib.section3 import KLStudy, kl_study
 
 style.use()
 torch.set_num_threads(1)
 
-
-def mixture(alpha, m, s, standardize, dim=D, samples=10_000):
-    return make_distribution("gmm", dim, seed=s, alpha=alpha, m=m, standardize=standardize,
-                             standardize_samples=samples)
-
-
-# exact divergence, averaged over n_mixtures draws of the mixture parameters; the standardised values
-# here use the exact mean and variance (samples=None), the population version of the paper's map
-exact = {st: np.array([[np.mean([kl_exact(mixture(a, m, seed + r, st, samples=None)) for r in range(n_mixtures)])
-                        for a in alphas] for m in ms]) for st in (False, True)}
-
-# k-NN on the first mixture of each cell (standardised by sample estimates, as in the paper):
-# full dimension D, and a one-dimensional copy of the same scalar mixture (d = 1)
-knn_full, knn_one, exact_one, exact_first = {}, {}, {}, {}
-for st in (False, True):
-    full, one, one_exact, ex = (np.zeros((len(ms), len(alphas))) for _ in range(4))
-    for i, m in enumerate(ms):
-        for j, a in enumerate(alphas):
-            dist = mixture(a, m, seed, st)
-            gen = torch.Generator().manual_seed(seed + 1)
-            full[i, j] = kl_knn(dist.sample(knn_samples, gen, dtype=torch.float64), k=k, seed=seed + 2)
-            dist1 = mixture(a, m, seed, st, dim=1)
-            one[i, j] = kl_knn(dist1.sample(knn_samples_1d, gen, dtype=torch.float64), k=k, seed=seed + 3)
-            one_exact[i, j] = kl_exact(dist1)
-            ex[i, j] = kl_exact(dist)
-    knn_full[st], knn_one[st], exact_one[st], exact_first[st] = full, one, one_exact, ex
+# Exact divergence averaged over n_mixtures draws of the mixture parameters (standardised with the exact
+# mean and variance, the population version of the paper's map); k-NN on the first mixture of each cell
+# (standardised by sample estimates, as in the paper) in dimension D and on a one-dimensional copy of the
+# same scalar mixture. Each table is (len(ms), len(alphas)), keyed by standardised False / True.
+tables = kl_study(KLStudy(D=D, alphas=tuple(alphas), ms=tuple(ms), n_mixtures=n_mixtures, knn_samples=knn_samples,
+                          knn_samples_1d=knn_samples_1d, k=k, seed=seed))
+exact, exact_first, knn_full = tables["exact"], tables["exact_first"], tables["knn_full"]
+exact_one, knn_one = tables["exact_one"], tables["knn_one"]
 
 # %% [markdown]
 # ## The divergence per coordinate
