@@ -159,14 +159,24 @@ class Shown:
         return HTML(self.note_html())
 
 
-def choose(notebook: str, results_from: str, profile: str = "paper") -> Shown:
-    """Use the chapter's current bundle when ``results_from == "auto"``; ``"compute"`` always computes."""
+def choose(notebook: str, results_from: str, namespace: dict | None = None, profile: str = "paper") -> Shown:
+    """Use the chapter's current bundle when ``results_from == "auto"``; ``"compute"`` always computes.
+
+    ``namespace`` (the notebook's ``globals()``): the bundle is used only while the chapter's parameters are
+    its defaults or the paper profile's values, so a rerun with any other value computes that value.
+    """
     if results_from not in RESULTS_FROM:
         raise ParameterError(f"results_from={results_from!r} is not allowed; choose one of "
                              f"{', '.join(map(repr, RESULTS_FROM))}")
     stem = chapters.source_path(notebook).stem
     if results_from == "compute":
         return Shown(stem, "own", {}, "this run was asked to compute its results")
+    if namespace is not None:
+        defaults = {k: v for k, v in chapters.parameter_defaults(stem).items() if k != "results_from"}
+        values = cache._jsonable({k: namespace.get(k) for k in defaults})
+        paper = cache._jsonable({**defaults, **profile_parameters(profile, stem)})
+        if values not in (cache._jsonable(defaults), paper):
+            return Shown(stem, "own", {}, "its parameters were changed from the defaults")
     current, reason, prov = status(stem, profile)
     if not current:
         return Shown(stem, "own", {}, reason, prov)

@@ -110,7 +110,7 @@ results_from = "auto"           # auto shows the paper bundle if it matches the 
 # %% tags=["remove-input"]
 from lib import bundle
 
-shown = bundle.choose("02b_ode", results_from)   # the paper bundle when current, else the values above
+shown = bundle.choose("02b_ode", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
 shown.note()
 

@@ -45,7 +45,7 @@ results_from = "auto"          # auto shows the paper bundle if it matches the c
 # %% tags=["remove-input"]
 from lib import bundle
 
-shown = bundle.choose("03_gaussian_mixtures", results_from)   # the paper bundle when current, else the values above
+shown = bundle.choose("03_gaussian_mixtures", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
 shown.note()
 

@@ -115,6 +115,26 @@ for stem, r in records.items():
                      f"| {len(r['claims'])} |")
 Markdown("\n".join(lines))
 
+# %% [markdown]
+# ## Scale of each chapter
+#
+# Which parameters each chapter of this book was executed with: the paper profile, read from the chapter's
+# bundle in `results/paper/` (made by `make paper`, see {doc}`../book/rerun`), or the quick profile when no
+# bundle matches the current code (the reason is given). Wall time and device are those of the run that made
+# the bundle.
+
+# %% tags=["remove-input"]
+from lib import bundle, paper
+
+lines = ["| chapter | shown | bundle | made on | wall time |", "|---|---|---|---|---|"]
+for stem in paper.paper_chapters():
+    current, reason, prov = bundle.status(stem)
+    shown_as = claims.shown_profile(stem, profile) if stem in records else "paper" if current else "quick"
+    made = f"{prov['device']}, {prov['created'][:10]}, commit `{prov['commit'][:10]}`" if prov else ""
+    wall = f"{prov['wall_s'] / 60:.1f} min" if prov else ""
+    lines.append(f"| {{doc}}`{stem}` | {shown_as} | {'current' if current else reason} | {made} | {wall} |")
+Markdown("\n".join(lines))
+
 # %% tags=["hide-input"]
 # Each chapter asserts the checks that must hold, so a failing one stops its chapter. A check a chapter records
 # without asserting it is a finding (a paper claim that our runs do not reproduce): the report shows it as

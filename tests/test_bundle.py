@@ -81,6 +81,19 @@ def test_bundle_goes_stale_when_profile_or_code_changes(tiny_paper, monkeypatch)
     assert "python -m lib.paper 02_hidden_manifold" in shown.note_html()
 
 
+def test_changed_parameters_compute_even_with_a_current_bundle(tiny_paper, monkeypatch):
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    bundle.write(STEM, trace, wall_s=1.0)
+    from lib import chapters
+    defaults = chapters.parameter_defaults(STEM)
+    assert bundle.choose(STEM, "auto", dict(defaults)).profile == "paper"
+    cache.reset_sources()
+    assert bundle.choose(STEM, "auto", {**defaults, **TINY}).profile == "paper"
+    cache.reset_sources()
+    changed = bundle.choose(STEM, "auto", {**defaults, "repeats": 7})
+    assert changed.profile == "own" and "changed" in changed.reason
+
+
 def test_missing_bundle_and_compute_request_use_own_parameters(tiny_paper):
     assert bundle.choose(STEM, "auto").reason.startswith("no paper-profile bundle")
     assert bundle.choose(STEM, "compute").profile == "own"
