@@ -21,6 +21,11 @@ Fold constants (eq. S13) of the ODE:
 Q and R are linear in the constants, Q = (c - a^2 - b^2) Omega + b^2 Sigma, R = (b / D) S W~^T (eqs. 9-15),
 so SGD's Q and R are re-expressed with the constants of the ODE they are compared with (:meth:`MnistDynamics.sgd_as`).
 The SGD side of eg is the test error on held-out inputs of the run's own law (``eg_numeric``).
+
+What the chapter shows comes only from small cached results, so that its paper-scale results fit in a bundle
+(:mod:`lib.bundle`): :func:`fit_summary` (numbers, a few images and spectra of the fit and its KDE, never C or
+F), :func:`input_moments`, :func:`teacher_field_summary` (cumulants and a histogram, not the samples),
+:func:`lib.pseudo_real.pseudo_teacher_study` and :func:`mnist_dynamics`.
 """
 from __future__ import annotations
 
@@ -65,9 +70,11 @@ def latent_inputs(params: PseudoRealParams, inputs: str):
     return kde if inputs == "kde" else standardized_kde(kde)
 
 
+@cached
 def input_moments(params: PseudoRealParams, inputs: str, n: int = 20000, seed: int = 0) -> FoldMoments:
     """Literal (a, E[u f(u)], c) and the mean and variance of the entries u of U = C F / sqrt(D) for n draws
-    of C from ``inputs`` (for "kde" exactly :func:`lib.pseudo_real.corrected_constants`)."""
+    of C from ``inputs`` (for "kde" exactly :func:`lib.pseudo_real.corrected_constants`). Cached: a chapter
+    reads it without the fit (the result is a few numbers)."""
     validate.choice("inputs", inputs, INPUTS)
     if inputs == "kde":
         return corrected_constants(params, "kde", n, seed)
@@ -245,3 +252,72 @@ def teacher_field(params: PseudoRealParams, teacher: TeacherParams, index: int, 
     return {"nu": nu, "mean": nu.mean(0), "var": nu.var(0), "skew": stats.skew(nu), "exkurt": stats.kurtosis(nu),
             "random_var": u.var(0), "random_skew": stats.skew(u), "random_exkurt": stats.kurtosis(u),
             "se_skew": math.sqrt(6 / n), "se_exkurt": math.sqrt(24 / n)}
+
+
+def _field_histogram(x: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.histogram of the columns of x (n, M) with ``bins`` equal bins over each column's range, as density:
+    (edges (M, bins + 1), density (M, bins)); the binning of matplotlib's ``hist(x[:, m], bins, density=True)``."""
+    pairs = [np.histogram(x[:, m], bins=bins, density=True) for m in range(x.shape[1])]
+    return np.stack([e for _, e in pairs]), np.stack([d for d, _ in pairs])
+
+
+@cached
+def teacher_field_summary(params: PseudoRealParams, teacher: TeacherParams, index: int, inputs: str,
+                          n: int = 20000, seed: int = 0, bins: int = 80) -> dict:
+    """:func:`teacher_field` without its n samples: the same cumulants (keys "mean", "var", "skew", "exkurt",
+    "random_var", "random_skew", "random_exkurt" (M,), "se_skew", "se_exkurt") plus the histogram of the
+    teacher field nu (n, M), ``bins`` equal bins over each column's range: "hist_edges" (M, bins + 1), "hist_density"
+    (M, bins). Cached and small (O(M bins) numbers whatever n), so a chapter can read it from a bundle."""
+    bins = validate.integer("bins", bins, 1)
+    tf = teacher_field(params, teacher, index, inputs, n, seed)
+    edges, density = _field_histogram(tf.pop("nu"), bins)
+    return {**tf, "hist_edges": edges, "hist_density": density}
+
+
+@dataclass
+class FitSummary:
+    """What the pseudo-real chapter shows of the fit (:func:`fit_summary`), without C (P, D) or F (D, N).
+
+    before / after / baselines / history / wall_s: as in :class:`lib.pseudo_real.PseudoRealFit`;
+    shown (n_show,): indices (into the fitted digits) of the digits shown; images: rows of the figure, each
+    (n_show, 28, 28) grey levels in [0, 1]: "targets" (the MNIST digits), "fit" (their f(C F / sqrt D)), "kde"
+    (f(U) of n_show new C drawn from the KDE), "standardized" (the same draws standardised coordinate-wise with
+    the KDE's exact mean and variance); h_ratio: mean over coordinates of the KDE bandwidth h_i over the sample
+    standard deviation of C_i; pixel_var (N,): variance of each pixel's u = (C F / sqrt D)_r for C ~ N(0, I_D),
+    sum_i F_ir^2 / D; corr_eig (D,): eigenvalues of the correlation matrix of the KDE (ascending)."""
+
+    params: PseudoRealParams
+    before: dict
+    after: dict
+    baselines: dict
+    history: dict
+    wall_s: float
+    shown: np.ndarray
+    images: dict
+    h_ratio: float
+    pixel_var: np.ndarray
+    corr_eig: np.ndarray
+
+
+@cached
+def fit_summary(params: PseudoRealParams, n_show: int = 8, seed: int = 0) -> FitSummary:
+    """Summary of :func:`lib.pseudo_real.fit_pseudo_real` and of its KDE (:class:`FitSummary`): a few numbers,
+    n_show digits (drawn without replacement by numpy's generator from ``seed``) and n_show KDE draws (torch
+    generator seeded with ``seed``). Its size is O(n_show N + N + D), independent of P."""
+    n_show = validate.integer("n_show", n_show, 1)
+    if n_show > params.P:
+        raise validate.ParameterError(f"n_show={n_show} exceeds the P={params.P} fitted digits")
+    seed = validate.integer("seed", seed, 0)
+    fit = fit_pseudo_real(params)
+    kde = fit_kde(fit)
+    shown = np.random.default_rng(seed).choice(params.P, n_show, replace=False)
+    new_C = kde.sample(n_show, torch.Generator().manual_seed(seed), dtype=torch.float64).numpy()
+    std_C = (new_C - kde.mean) / np.sqrt(kde.var)
+    images = {"targets": fit.targets()[shown].reshape(-1, 28, 28) / (2 * params.pixel_scale) + 0.5,
+              "fit": fit.images()[shown], "kde": fit.images(new_C), "standardized": fit.images(std_C)}
+    sd_C = np.sqrt(kde.var)
+    return FitSummary(params, dict(fit.before), dict(fit.after), dict(fit.baselines),
+                      {k: np.asarray(v) for k, v in fit.history.items()}, float(fit.wall_s), shown, images,
+                      h_ratio=float(np.mean(kde.h / np.sqrt(np.diag(np.cov(fit.C, rowvar=False))))),
+                      pixel_var=(fit.F ** 2).sum(0) / params.D,
+                      corr_eig=np.linalg.eigvalsh(kde.covariance / np.outer(sd_C, sd_C)))

@@ -66,19 +66,27 @@ test_samples = 1000      # held-out inputs per run for the SGD test error
 field_samples = 20000    # draws of C for the teacher-field cumulants
 level = 0.01             # one-sided significance level of every test
 seed = 0
+results_from = "auto"    # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("07_pseudo_real", results_from, globals())   # paper bundle if current and asked for
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from myst_nb import glue
 
 from lib import style
-from lib.pseudo_real import PseudoRealParams, TeacherParams, fit_kde, fit_pseudo_real, pseudo_teacher_study
-from lib.section_mnist import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, input_moments, mnist_dynamics,
-                               ode_constants, paired_improvement, teacher_dynamics, teacher_field)
+from lib.pseudo_real import PseudoRealParams, TeacherParams, pseudo_teacher_study
+from lib.section_mnist import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, fit_summary, input_moments,
+                               mnist_dynamics, ode_constants, paired_improvement, teacher_dynamics,
+                               teacher_field_summary)
 from lib.validate import ParameterError
 
 style.use()
@@ -103,8 +111,8 @@ base = MnistRun(fit=fit_params, teacher=teacher_params, teacher_index=main_teach
 # random level of each is the value for i.i.d. Gaussian entries.
 
 # %%
-fit = fit_pseudo_real(fit_params)
-kde = fit_kde(fit)
+n_show = 8               # digits shown in Fig. 9
+fit = fit_summary(fit_params, n_show, seed)   # numbers and images of the fit and its KDE, not C or F
 random_level = {"F": 1 / np.sqrt(fit_params.N), "C": 1 / np.sqrt(P), "S": 1 / np.sqrt(D)}
 print(f"{'quantity':42s} {'before':>9s} {'after':>9s} {'random level':>13s}")
 print(f"{'reconstruction mse':42s} {fit.before['mse']:9.4f} {fit.after['mse']:9.4f}")
@@ -113,7 +121,7 @@ for key, what in (("F", "rows of F"), ("C", "coordinates of C"), ("S", "samples 
     print(f"{'max |rho|, ' + what:42s} {fit.before[key + '_max']:9.4f} {fit.after[key + '_max']:9.4f}")
 print(f"baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; "
       f"fit took {fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations")
-h_ratio = float(np.mean(kde.h / np.sqrt(np.diag(np.cov(fit.C, rowvar=False)))))
+h_ratio = fit.h_ratio
 for key, value in {"mse_before": fit.before["mse"], "mse_after": fit.after["mse"], "mse_mean": fit.baselines["mean"],
                    "rhoF_before": fit.before["F"], "rhoF_after": fit.after["F"], "rhoC_before": fit.before["C"],
                    "rhoC_after": fit.after["C"], "rhoS_before": fit.before["S"], "rhoS_after": fit.after["S"],
@@ -137,16 +145,8 @@ glue("D", f"{D}", display=False)
 # standardised coordinate by coordinate (used further below).
 
 # %%
-n_show = 8
-rng = np.random.default_rng(seed)
-shown = rng.choice(P, n_show, replace=False)
-gen = torch.Generator().manual_seed(seed)
-new_C = kde.sample(n_show, gen, dtype=torch.float64).numpy()
-std_C = (new_C - kde.mean) / np.sqrt(kde.var)
-rows = [("MNIST", fit.targets()[shown].reshape(-1, 28, 28) / (2 * pixel_scale) + 0.5),
-        ("fit $f(CF/\\sqrt{D})$", fit.images()[shown]),
-        ("KDE samples", fit.images(new_C)),
-        ("standardised $C$", fit.images(std_C))]
+rows = [("MNIST", fit.images["targets"]), ("fit $f(CF/\\sqrt{D})$", fit.images["fit"]),
+        ("KDE samples", fit.images["kde"]), ("standardised $C$", fit.images["standardized"])]
 fig, axes = plt.subplots(len(rows), n_show, figsize=(1.1 * n_show, 1.25 * len(rows)))
 for r, (label, imgs) in enumerate(rows):
     for j in range(n_show):
@@ -245,7 +245,7 @@ glue("lit_abc", f"({mk.a:.2f}, {mk.b:.2f}, {mk.c:.2f})", display=False)
 glue("lit_gap", f"{mk.c - mk.a ** 2 - mk.b ** 2:.2f}", display=False)
 glue("mm_abc", f"({ck[0]:.2f}, {ck[1]:.2f}, {ck[2]:.2f})", display=False)
 glue("gauss_abc", f"({ga:.2f}, {gb:.2f}, {gc:.2f})", display=False)
-pixel_var = (fit.F ** 2).sum(0) / D        # variance of each pixel's u when C ~ N(0, I)
+pixel_var = fit.pixel_var                  # variance of each pixel's u when C ~ N(0, I)
 glue("pixel_var", f"{pixel_var.min():.2f} to {pixel_var.max():.2f}", display=False)
 
 # %% [markdown]
@@ -408,7 +408,7 @@ for key, value in eg_final.items():
 # standardisation, while a random direction through the same inputs is nearly Gaussian:
 
 # %%
-fields_ = {name: teacher_field(fit_params, teacher_params, main_teacher, name, field_samples, seed)
+fields_ = {name: teacher_field_summary(fit_params, teacher_params, main_teacher, name, field_samples, seed, bins=80)
            for name in ("kde", "standardized")}
 for name, tf in fields_.items():
     print(f"{name:13s} teacher field: mean {np.round(tf['mean'], 3)}, variance {np.round(tf['var'], 3)} (T = 1), "
@@ -421,8 +421,10 @@ fig, axes = plt.subplots(1, M, figsize=(4.2 * M, 3.2), squeeze=False)
 xs = np.linspace(-6, 6, 300)
 for m in range(M):
     ax = axes[0, m]
-    ax.hist(tf_raw["nu"][:, m], bins=80, density=True, alpha=0.5, color=style.PALETTE[1], label="pseudo-real $C$")
-    ax.hist(tf_std["nu"][:, m], bins=80, density=True, alpha=0.5, color=style.PALETTE[2], label="standardised $C$")
+    for tf, color, label in ((tf_raw, style.PALETTE[1], "pseudo-real $C$"),
+                             (tf_std, style.PALETTE[2], "standardised $C$")):
+        edges = tf["hist_edges"][m]      # histogram of the field's samples, kept by the library
+        ax.hist(edges[:-1], bins=edges, weights=tf["hist_density"][m], alpha=0.5, color=color, label=label)
     ax.plot(xs, np.exp(-xs ** 2 / 2) / np.sqrt(2 * np.pi), color="k", lw=1.2, label="$\\mathcal{N}(0, T_{mm})$")
     ax.set_xlabel(f"teacher field $\\nu_{m}$")
     ax.set_ylabel("density")
@@ -435,8 +437,7 @@ glue("nu_mean", ", ".join(f"{x:.2f}" for x in tf_raw["mean"]), display=False)
 glue("nu_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["exkurt"]), display=False)
 glue("rand_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["random_exkurt"]), display=False)
 glue("se_kurt", f"{tf_std['se_exkurt']:.3f}", display=False)
-sd_C = np.sqrt(kde.var)
-corr_eig = np.linalg.eigvalsh(kde.covariance / np.outer(sd_C, sd_C))
+corr_eig = fit.corr_eig
 glue("corr_eig", f"{corr_eig.min():.2f} to {corr_eig.max():.2f}", display=False)
 
 # %% [markdown]

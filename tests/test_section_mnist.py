@@ -1,6 +1,7 @@
 """Section V.3 glue (lib.section_mnist): moment-matched fold constants, the standardised KDE, the SGD-vs-ODE
 experiment on pseudo-real inputs and its statistics, on a tiny seeded problem (P = 100, D = 20)."""
 import math
+import pickle
 from dataclasses import replace
 
 import numpy as np
@@ -10,8 +11,9 @@ from scipy import special, stats
 
 from lib.functions import fold_constants
 from lib.pseudo_real import PseudoRealParams, TeacherParams, fit_kde, fit_pseudo_real, fold_moments
-from lib.section_mnist import (MnistRun, excess, latent_inputs, mnist_dynamics, ode_constants,
-                               paired_improvement, standardized_kde, teacher_field)
+from lib.mnist import load_mnist
+from lib.section_mnist import (MnistRun, excess, fit_summary, latent_inputs, mnist_dynamics, ode_constants,
+                               paired_improvement, standardized_kde, teacher_field, teacher_field_summary)
 from lib.validate import ParameterError
 
 TINY = PseudoRealParams(P=100, D=20, iterations=20, seed=0)
@@ -111,3 +113,49 @@ def test_run_validation():
         MnistRun(fit=TINY, teacher=TEACH, teacher_index=2)
     with pytest.raises(ParameterError):
         MnistRun(fit=TINY, teacher=TEACH, runs=0)
+
+
+def test_fit_summary_matches_the_fit():
+    """The chapter's summary holds exactly what the fit and its KDE give, recomputed here by other routes
+    (exact arithmetic up to float64 rounding, hence 1e-12), and nothing of size P."""
+    n_show, seed = 3, 5
+    sm = fit_summary(TINY, n_show, seed)
+    fit = fit_pseudo_real(TINY)
+    kde = fit_kde(fit)
+    assert sm.before == fit.before and sm.after == fit.after and sm.baselines == fit.baselines
+    assert all(np.array_equal(sm.history[k], fit.history[k]) for k in ("loss", "mse"))
+    shown = np.random.default_rng(seed).choice(TINY.P, n_show, replace=False)
+    assert np.array_equal(sm.shown, shown) and len(set(shown)) == n_show
+    to_img = lambda C: (special.erf(C @ fit.F / math.sqrt(TINY.D) / math.sqrt(2)) / TINY.pixel_scale + 1).clip(0, 2) / 2
+    new_C = kde.sample(n_show, torch.Generator().manual_seed(seed), dtype=torch.float64).numpy()
+    std_C = standardized_kde(kde).sample(n_show, torch.Generator().manual_seed(seed), dtype=torch.float64).numpy()
+    expected = {"targets": load_mnist().pixels()[fit.index[shown]], "fit": to_img(fit.C[shown]),
+                "kde": to_img(new_C), "standardized": to_img(std_C)}
+    for key, img in expected.items():
+        assert sm.images[key].shape == (n_show, 28, 28)
+        assert np.allclose(sm.images[key], img.reshape(-1, 28, 28), atol=1e-12), key
+    assert sm.h_ratio == pytest.approx(np.mean(kde.h / fit.C.std(0, ddof=1)), rel=1e-12)
+    # Rows of F have squared norm N, so the pixel variances of u under Gaussian C average to exactly 1.
+    assert sm.pixel_var.shape == (TINY.N,) and sm.pixel_var.mean() == pytest.approx(1.0, rel=1e-12)
+    # The correlation matrix of the KDE is the covariance of its standardised image: trace D.
+    assert np.allclose(sm.corr_eig, np.linalg.eigvalsh(standardized_kde(kde).covariance), atol=1e-10)
+    assert sm.corr_eig.sum() == pytest.approx(TINY.D, rel=1e-10)
+    # Size: four image rows, the pixel variances, the spectrum, the history and a few hundred bytes per field;
+    # nothing that grows with P (C alone would be P D 8 bytes).
+    numbers = 4 * n_show * TINY.N + TINY.N + TINY.D + 2 * len(fit.history["mse"]) + n_show
+    assert len(pickle.dumps(sm)) < 8 * numbers + 4000
+    with pytest.raises(ParameterError):
+        fit_summary(TINY, TINY.P + 1, seed)
+
+
+def test_teacher_field_summary_is_the_field_without_samples():
+    """Same cumulants as teacher_field; the histogram is numpy's (matplotlib's) density histogram of the samples."""
+    n, bins = 3000, 40
+    tf = teacher_field(TINY, TEACH, 1, "kde", n, seed=2)
+    sm = teacher_field_summary(TINY, TEACH, 1, "kde", n, seed=2, bins=bins)
+    assert "nu" not in sm and all(np.array_equal(sm[k], tf[k]) for k in tf if k != "nu")
+    assert sm["hist_edges"].shape == (TEACH.M, bins + 1) and sm["hist_density"].shape == (TEACH.M, bins)
+    for m in range(TEACH.M):
+        density, edges = np.histogram(tf["nu"][:, m], bins=bins, density=True)
+        assert np.array_equal(sm["hist_edges"][m], edges) and np.array_equal(sm["hist_density"][m], density)
+        assert (sm["hist_density"][m] * np.diff(edges)).sum() == pytest.approx(1.0, rel=1e-12)
