@@ -1,0 +1,275 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Performance
+#
+# This appendix says how fast the library's two engines are and where their time goes. Every number on
+# the page comes from a benchmark record: a small JSON file in `results/bench/`, one per machine, written
+# by
+#
+# ```
+# python -m lib.bench --save            # add --threads 1 to measure one core
+# ```
+#
+# which stores each figure together with the machine (CPU model, cores, torch threads and version, GPU),
+# the date, the git commit, the options and the load average of the machine while it ran. Running it
+# again on the same machine replaces that machine's record. When the book is built, this page can also
+# take a short measurement of the machine that builds it (parameter `measure`); that measurement is
+# labelled as such: it lasts seconds, on a machine that may be busy, so it only shows the order of
+# magnitude.
+#
+# The configuration is the paper's: $D=500$, $N=1000$, $K=M=2$, $f=\operatorname{sgn}$,
+# $g=\operatorname{erf}(x/\sqrt2)$, single precision, Gaussian latent inputs (the cheapest to draw, so
+# that the engine itself is measured). Speed is counted in *run-steps per second*: $R$ independent runs
+# advanced by $n$ SGD steps each make $Rn$ run-steps.
+
+# %% tags=["remove-cell"]
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+# %% tags=["parameters"]
+measure = "tiny"                 # none (stored records only), tiny (plus a short noisy measurement here) or full
+threads = 1                      # torch CPU threads for the measurement made here
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from lib import bench, style, validate
+from lib.bench_scaling import PHASES, log_slope
+
+style.use()
+validate.choice("measure", measure, ("none", "tiny", "full"))
+validate.integer("threads", threads, 1)
+records = bench.load_records()
+for rec in records:
+    rec["label"] = f"{rec['slug']} ({rec['mode']}, {rec['date'][:10]})"
+here = None
+if measure != "none":
+    here = bench.run_benchmark(measure, threads=threads)
+    here["label"] = f"this build: {here['slug']} ({measure} measurement)"
+shown = records + ([here] if here is not None else [])
+if not shown:
+    raise RuntimeError("no benchmark record in results/bench/ and measure is 'none': nothing to show; "
+                       "run python -m lib.bench --save, or set measure to 'tiny'")
+main = next((r for r in records if r["mode"] == "full"), shown[0])   # the record the prose describes
+rows = [bench.headline(r) for r in shown]
+print(f"{len(records)} stored record(s); "
+      + ("no measurement made here" if here is None else f"measured here: {here['label']}"))
+
+# %% [markdown]
+# ## The stored records
+#
+# One line per record. *Engine* is the batched SGD engine (`lib.sgd.simulate_sgd`,
+# {glue:text}`full_runs` runs in the full benchmark); *loop* is a plain numpy loop that trains one run one
+# step at a time, measured in the same process right before the engine, so their ratio is free of
+# day-to-day drift. The *GEMM floor* is the
+# rate at which the machine can only form the inputs $X=\operatorname{sgn}(CF/\sqrt D)$, one matrix
+# product for many run-steps; no engine can beat it. The ODE columns give the time to integrate the
+# order-parameter equations to $t=100$ with Euler steps $dt=0.01$ (lib.ode), beside the
+# {glue:text}`cpp_seconds` s of the compiled C++ reference code on one core of a 2-core machine.
+
+# %%
+def fmt(x, spec):
+    return "n/a" if x is None else format(x, spec)
+
+
+lines = ["| record | CPU, cores, threads | engine | loop | ratio | GEMM floor | engine / floor "
+         "| ODE erf (s) | / C++ | ODE ReLU (s) | load | CUDA engine |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+for r, h in zip(shown, rows):
+    lines.append(f"| {r['label']} | {h['cpu_model']}, {h['cores']}, {h['threads']} | {h['engine']:,.0f} "
+                 f"| {h['numpy_loop']:,.0f} | {h['ratio']:.1f}x | {h['floor']:,.0f} | {100 * h['floor_share']:.0f} % "
+                 f"| {fmt(h['ode_erf_t100'], '.2f')} | {fmt(h['ode_ratio_cpp'], '.1f')}x "
+                 f"| {fmt(h['ode_relu_t100'], '.1f')} | {fmt(h['load'], '.1f')} | {fmt(h['cuda_engine'], ',.0f')} |")
+display(Markdown("\n".join(lines)))
+
+h = bench.headline(main)
+glue("cpp_seconds", f"{bench.REFERENCE_CPP_SECONDS:g}", display=False)
+glue("main_label", main["label"], display=False)
+glue("main_engine", f"{h['engine']:,.0f}", display=False)
+glue("main_loop", f"{h['numpy_loop']:,.0f}", display=False)
+glue("main_ratio", f"{h['ratio']:.1f}", display=False)
+glue("main_floor_share", f"{100 * h['floor_share']:.0f} %", display=False)
+glue("main_ode_erf", fmt(h["ode_erf_t100"], ".2f"), display=False)
+glue("main_ode_ratio", fmt(h["ode_ratio_cpp"], ".1f"), display=False)
+glue("main_threads", f"{h['threads']}", display=False)
+glue("full_runs", f"{bench.PRESETS['full']['runs']}", display=False)
+glue("full_N_runs", f"{bench.PRESETS['full']['N_runs']}", display=False)
+glue("block", f"{bench.BLOCK_DEFAULT['cpu']}", display=False)
+
+# %% [markdown]
+# On {glue:text}`main_label`, with {glue:text}`main_threads` torch thread(s), the engine makes
+# {glue:text}`main_engine` run-steps per second against {glue:text}`main_loop` for the plain loop, a
+# factor {glue:text}`main_ratio`, and reaches {glue:text}`main_floor_share` of the GEMM floor. The ODE
+# takes {glue:text}`main_ode_erf` s for erf, {glue:text}`main_ode_ratio` times the C++ figure. A
+# "tiny" record or measurement extrapolates a short ODE run to $t=100$; the table marks its mode.
+#
+# ## How the cost grows with $N$ and with the number of runs
+#
+# One SGD step needs the input $X = f(CF/\sqrt D)$, a product of a $D$-vector with a $D\times N$ matrix:
+# about $2ND$ floating-point operations, against $O(KN)$ for everything the student does with it. At a
+# fixed ratio $D/N$ the cost of a step therefore grows like $N^2$ and the rate should fall like $N^{-2}$
+# once the product dominates; at small $N$ the fixed costs of each step (drawing $C$, Python and kernel
+# overheads) take over and the curve flattens.
+#
+# Batching runs helps because of how the engine is built: for a block of {glue:text}`block` steps it draws the latent
+# inputs of all runs and forms all their $X$ in one large matrix product, which runs near the machine's
+# peak, while one run alone makes a long sequence of thin products that are limited by memory and by
+# per-call overhead. The only part that must stay sequential (each step depends on the weights left by
+# the previous one) is reduced to arithmetic on $K$ numbers per run, done for all runs at once. So the
+# rate climbs with $R$ until the big product dominates, and then levels off below the GEMM floor.
+
+# %%
+fig, (axN, axR) = plt.subplots(1, 2, figsize=(10, 4))
+handles = []
+for i, r in enumerate(shown):
+    colour = style.PALETTE[i % len(style.PALETTE)]
+    handles.append(plt.Line2D([], [], marker="o", color=colour, label=r["label"]))
+    if r.get("scaling_N"):
+        N = [p["N"] for p in r["scaling_N"]]
+        axN.loglog(N, [p["run_steps_per_s"] for p in r["scaling_N"]], "o-", color=colour)
+        axN.loglog(N, [p["floor_run_steps_per_s"] for p in r["scaling_N"]], ":", color=colour)
+    if r.get("scaling_R"):
+        R = [p["runs"] for p in r["scaling_R"]]
+        axR.loglog(R, [p["run_steps_per_s"] for p in r["scaling_R"]], "o-", color=colour)
+        axR.axhline(r["cpu"]["gemm_floor_run_steps_per_s"], ls=":", color=colour, lw=1.2)
+        axR.axhline(r["cpu"]["numpy_loop_run_steps_per_s"], ls="--", color=colour, lw=1.2)
+if main.get("scaling_N"):
+    top = max(main["scaling_N"], key=lambda p: p["N"])
+    Ns = np.array([p["N"] for p in main["scaling_N"]], dtype=float)
+    axN.loglog(Ns, top["run_steps_per_s"] * (Ns / top["N"]) ** -2.0, "-.", color="gray", lw=1)
+for ax, key, label in ((axN, "N", "$N$  ($D = N/2$)"), (axR, "runs", "runs $R$ batched together")):
+    ticks = sorted({p[key] for r in shown for p in (r.get("scaling_" + key[0].upper()) or [])})
+    ax.set_xticks(ticks, [str(x) for x in ticks])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xlabel(label)
+    ax.set_ylabel("run-steps per second")
+handles += [plt.Line2D([], [], ls=":", color="k", lw=1.2, label="GEMM floor (input product only)"),
+            plt.Line2D([], [], ls="--", color="k", lw=1.2, label="numpy loop, one run (right)"),
+            plt.Line2D([], [], ls="-.", color="gray", lw=1, label="$\\propto N^{-2}$ (left)")]
+fig.tight_layout()
+fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
+style.savefig(fig, "performance_scaling")
+glue("scaling_fig", fig, display=False)
+
+slope_N = log_slope([p["N"] for p in main["scaling_N"]], [p["run_steps_per_s"] for p in main["scaling_N"]]) \
+    if main.get("scaling_N") else math.nan
+gain_R = (max(p["run_steps_per_s"] for p in main["scaling_R"]) / min(main["scaling_R"], key=lambda p: p["runs"])[
+    "run_steps_per_s"]) if main.get("scaling_R") else math.nan
+glue("slope_N", f"{slope_N:.2f}", display=False)
+glue("gain_R", f"{gain_R:.1f}", display=False)
+glue("R_max", f"{max(p['runs'] for p in main['scaling_R'])}" if main.get("scaling_R") else "n/a", display=False)
+
+# %% [markdown]
+# ```{glue:figure} scaling_fig
+# :name: fig-performance-scaling
+#
+# Left: engine run-steps per second against $N$ at $D=N/2$ (solid, {glue:text}`full_N_runs` runs in the full benchmark) and
+# the input-product floor at the same size (dotted); the dash-dotted grey line falls like $N^{-2}$.
+# Right: the rate against the number of runs batched together at the paper's size, with the GEMM floor
+# (dotted) and the one-run numpy loop (dashed) of the same record.
+# ```
+#
+# Between the two largest $N$ of {glue:text}`main_label` the rate falls like $N^{s}$ with
+# $s=${glue:text}`slope_N` ($-2$ if the input product were the only cost). Going from one run to the best
+# batch (up to {glue:text}`R_max` runs) multiplies the rate by {glue:text}`gain_R`.
+#
+# ## Where the time of one block goes
+#
+# The breakdown times the parts of one engine block ({glue:text}`block` steps for every run) separately: drawing the
+# latent inputs $C$, the input product $CF/\sqrt D$ with the folding function, the teacher's labels,
+# the Gram matrix $XX^\top$ and the preactivations $WX^\top$ at the start of the block, the sequential
+# loop over the block's steps, and the final update $W \mathrel{+}= c^\top X$. The library's engine does all
+# of these in one method, and we do not split it for a benchmark: `lib.bench_scaling.timed_block_step`
+# repeats the same torch calls in the same order with a clock read between them, and calls the engine's
+# own sequential loop; a test checks that it leaves the weights bit-for-bit equal to the engine's.
+# The times are per run-step, so records measured with different numbers of runs compare directly.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * len(shown)))
+with_breakdown = [r for r in shown if r.get("breakdown")]
+for i, r in enumerate(with_breakdown):
+    b = r["breakdown"]
+    per = {k: 1e6 * s / (b["runs"] * b["block"]) for k, s in b["seconds_per_block"].items()}
+    left = 0.0
+    for j, name in enumerate(PHASES):
+        ax.barh(i, per[name], left=left, color=style.PALETTE[j], label=name if i == 0 else None)
+        left += per[name]
+ax.set_yticks(range(len(with_breakdown)), [r["label"] for r in with_breakdown])
+ax.invert_yaxis()
+ax.set_xlabel("microseconds per run-step")
+ax.grid(axis="y", visible=False)
+fig.tight_layout()
+fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
+style.savefig(fig, "performance_breakdown")
+glue("breakdown_fig", fig, display=False)
+
+frac = main["breakdown"]["fraction"] if main.get("breakdown") else {}
+glue("frac_gemm", f"{100 * frac.get('input GEMM + fold', math.nan):.0f} %", display=False)
+glue("frac_loop", f"{100 * frac.get('sequential loop', math.nan):.0f} %", display=False)
+glue("frac_sample", f"{100 * frac.get('sample C', math.nan):.0f} %", display=False)
+glue("breakdown_runs", f"{main['breakdown']['runs']}" if frac else "n/a", display=False)
+if frac:                                             # the timed copy against the engine's own step
+    b = main["breakdown"]
+    timed = sum(s for k, s in b["seconds_per_block"].items() if k != "sample C")
+    glue("parts_ms", f"{1e3 * timed:.1f}", display=False)
+    glue("whole_ms", f"{1e3 * b['step_s_per_block']:.1f}", display=False)
+else:
+    glue("parts_ms", "n/a", display=False)
+    glue("whole_ms", "n/a", display=False)
+
+# %% [markdown]
+# ```{glue:figure} breakdown_fig
+# :name: fig-performance-breakdown
+#
+# Time per run-step of each part of an engine block, for each record with a breakdown.
+# ```
+#
+# For {glue:text}`main_label` ({glue:text}`breakdown_runs` runs), the input product with the fold takes
+# {glue:text}`frac_gemm` of a block, the sequential loop {glue:text}`frac_loop`, and drawing the latent
+# inputs {glue:text}`frac_sample`. The input product is work every method must do; the loop is the price
+# of online SGD's step-by-step dependence, kept small by working on $K$ numbers per run. Timed part by
+# part, a block (without drawing $C$) takes {glue:text}`parts_ms` ms; the engine's own untimed step on
+# the same inputs takes {glue:text}`whole_ms` ms, so reading the clock between the parts costs little.
+#
+# ## Checks
+#
+# Timings are not asserted: on a shared machine they vary by tens of percent from one run to the next.
+# The checks below only make sure every record shown is complete and its figures are positive and finite.
+
+# %%
+def finite_positive(x):
+    return x is not None and math.isfinite(x) and x > 0
+
+
+for r, h in zip(shown, rows):
+    for key in ("engine", "numpy_loop", "ratio", "floor"):
+        assert finite_positive(h[key]), (r["label"], key, h[key])
+    assert r["slug"] == bench.slugify(r["slug"]), r["slug"]
+    assert r["machine"]["cores"] >= 1 and r["machine"]["torch_threads"] >= 1, r["machine"]
+    if r.get("ode"):
+        assert finite_positive(h["ode_erf_t100"]) and finite_positive(h["ode_ratio_cpp"]), r["ode"]
+    for p in (r.get("scaling_N") or []) + (r.get("scaling_R") or []):
+        assert finite_positive(p["run_steps_per_s"]), p
+    if r.get("breakdown"):
+        assert set(r["breakdown"]["seconds_per_block"]) == set(PHASES), r["breakdown"]
+        assert all(finite_positive(s) for s in r["breakdown"]["seconds_per_block"].values()), r["breakdown"]
+if here is not None:
+    assert here["machine"]["torch_threads"] == torch.get_num_threads() == threads, here["machine"]
+print(f"{len(shown)} record(s) complete, every figure positive and finite")
