@@ -63,6 +63,14 @@ def _git_commit() -> tuple[str, bool]:
         return "unknown", False
 
 
+def _machine() -> str:
+    """The machine in words: the GPU, or the CPU model and its cores."""
+    from .bench import machine_info
+
+    m = machine_info()
+    return m["gpu"] or f"{m['cores']}-core {m['cpu_model']} CPU"
+
+
 def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES) -> Path:
     """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path."""
     stem = chapters.source_path(notebook).stem
@@ -95,7 +103,7 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
         "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,
         "code_cells": code_cells_sha256(stem), "entries": codes, "bytes": sum(sizes.values()),
-        "device": cache._device_name(), "host": platform.node(), "wall_s": round(wall_s, 1),
+        "device": _machine(), "host": platform.node(), "wall_s": round(wall_s, 1),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     path = target / "provenance.json"

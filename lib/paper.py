@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import bundle, cache, chapters
+from . import bundle, chapters
 from .profiles import PROFILES
 from .run import execute
 from .validate import ParameterError
@@ -61,7 +61,7 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
     summary = bundle.bundle_root() / "runs.json"
     summary.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(summary.read_text()) if summary.exists() else {}
-    previous.update({s: {"wall_s": t, "device": cache._device_name(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    previous.update({s: {"wall_s": t, "device": bundle._machine(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
                      for s, t in times.items() if t != "current"})
     summary.write_text(json.dumps(previous, indent=1, sort_keys=True))
     return times
