@@ -346,3 +346,13 @@ def latent_covariance_top(dist) -> float:
     cov = np.eye(dist.D) + (centred.T * dist.weights) @ centred
     cov /= np.outer(dist.scale, dist.scale)
     return float(np.linalg.eigvalsh(cov)[-1])
+
+
+def ode_movement(result: ComparisonResult, name: str) -> float:
+    """How far the ODE trajectory travels from its start: max over recorded times and components of
+    |x(t) - x(0)| for x = Q (K, K), R (K, M), v (K,) or eg, from ``result.ode`` (one run). Used to check
+    that a comparison is not vacuous: an SGD run that never left its initial weights would sit a distance
+    of this order from the ODE, far above the Gaussian floor when the movement is many floors."""
+    validate.choice("name", name, METRICS + ("eg",))
+    x = getattr(result.ode, name)[0]                                # (times, *components)
+    return float(np.abs(x - x[:1]).max())

@@ -34,6 +34,7 @@ from scipy import stats
 from . import validate
 from .cache import cached
 from .compare import METRICS, Comparison, ComparisonResult, ode_reference, per_run_tlog
+from .functions import ACTIVATIONS, FOLDS
 from .inputs import _seed_for, make_distribution
 from .model import Model, init_weights
 from .sgd import simulate_sgd
@@ -291,6 +292,23 @@ def comparison(model: Model, law: Law, *, runs: int, t_max: float, points: int =
         params["standardize_samples"] = standardize_samples
     return Comparison(model=model, dist=law.dist, params=tuple(params.items()), standardize=law.dist != "gaussian",
                       dist_seed=seed, runs=runs, t_max=t_max, points=points, seed=seed, test_samples=test_samples)
+
+
+def settings(activations, folds, cross: bool = False) -> list[tuple[str, str]]:
+    """The (g, f) settings of the study: the main one (first activation, first fold) first, then each further
+    activation with the first fold, then each further fold with the first activation, and, with ``cross``,
+    every further activation with every further fold. Names are validated; duplicates are errors."""
+    activations = [validate.choice("activations", g, ACTIVATIONS) for g in activations]
+    folds = [validate.choice("folds", f, FOLDS) for f in folds]
+    if not activations or not folds:
+        raise ParameterError("activations and folds must each hold at least one name")
+    if len(set(activations)) != len(activations) or len(set(folds)) != len(folds):
+        raise ParameterError(f"activations={activations} and folds={folds} must not repeat a name")
+    g0, f0 = activations[0], folds[0]
+    out = [(g0, f0)] + [(g, f0) for g in activations[1:]] + [(g0, f) for f in folds[1:]]
+    if cross:
+        out += [(g, f) for g in activations[1:] for f in folds[1:]]
+    return out
 
 
 def sweep(model: Model, laws, *, runs: int, t_max: float, points: int = 40, seed: int = 0,

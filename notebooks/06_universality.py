@@ -36,8 +36,9 @@ D = 500                  # latent dimension (the paper: 500)
 K = 2
 M = 2
 lr = 0.2
-activations = ["relu"]   # g of teacher and student; the paper also uses erf
-folds = ["sgn"]          # folding functions f; our second one is tanh
+activations = ["relu", "erf"]   # g of teacher and student; the first is the main text, erf the appendix
+folds = ["sgn", "tanh"]  # folding functions f; the first is the main text, tanh our second one
+cross = False            # also run each further activation with each further fold (paper: True)
 laws = [["Gaussian", "gaussian", {}],
         ["uniform", "uniform", {"low": 0.0, "high": 1.0}],
         ["beta (arcsine)", "beta", {"a": 0.5, "b": 0.5}],
@@ -49,6 +50,8 @@ laws = [["Gaussian", "gaussian", {}],
         ["Lorentz", "lorentz", {"scale": 1.0}]]
 heavy_laws = [["Pareto, shape 2.5", "pareto", {"shape": 2.5}]]   # finite variance only (our addition)
 reference = "Gaussian"   # the law that sets the floor
+appendix_laws = ["Gaussian", "Poisson", "Laplace", "Lorentz"]   # laws run in the further settings (paper: all)
+appendix_study = False   # repeat the sample-size study in the further settings (paper: True)
 study = ["Lorentz", "Pareto, shape 2.5"]   # laws whose standardisation sample size is varied
 study_sizes = [100, 1000, 10000, 100000]   # samples behind the sample mean and variance
 runs = 3                 # SGD runs per law (the paper: 10)
@@ -69,6 +72,7 @@ from myst_nb import glue
 
 from lib import style
 from lib import section5 as s5
+from lib.section4 import ode_movement
 from lib.model import Model
 from lib.validate import ParameterError, choice
 
@@ -83,7 +87,14 @@ choice("reference", reference, [law.label for law in table_laws])
 for label in study:
     choice("study", label, list(by_label))
 moments = {law.label: s5.law_moments(law.dist, seed=seed, **law.kwargs) for law in all_laws}
-combos = [(g, f) for g in activations for f in folds]
+combos = s5.settings(activations, folds, cross)   # (g, f) pairs, the main text's first
+main = combos[0]
+for label in appendix_laws:
+    choice("appendix_laws", label, list(by_label))
+if reference not in appendix_laws:
+    raise ParameterError(f"appendix_laws={appendix_laws!r} must include the reference {reference!r}")
+laws_of = {combo: all_laws if combo == main else [law for law in all_laws if law.label in appendix_laws]
+           for combo in combos}
 models = {(g, f): Model(N=N, D=D, K=K, M=M, lr=lr, f=f, g=g) for g, f in combos}
 
 # %% [markdown]
@@ -183,13 +194,14 @@ glue("lorentz_kurt_u", f"{np.mean(proj[lorentz_labels[0]]['exkurt']):.0f}" if lo
 # what finite $N$ alone produces.
 
 # %%
-sweeps = {combo: s5.sweep(models[combo], all_laws, runs=runs, t_max=t_max, points=points, seed=seed)
+sweeps = {combo: s5.sweep(models[combo], laws_of[combo], runs=runs, t_max=t_max, points=points, seed=seed)
           for combo in combos}
 finite_table = [law.label for law in table_laws if moments[law.label].finite_variance]
-pool = [label for label in by_label if moments[label].finite_kurtosis and label != reference]
-tests = {combo: {name: s5.floor_test(sweeps[combo], reference, pool, name, level=level) for name in s5.GAPS}
+finite_of = {combo: [label for label in finite_table if label in sweeps[combo]] for combo in combos}
+pools = {combo: [label for label in sweeps[combo] if moments[label].finite_kurtosis and label != reference]
          for combo in combos}
-main = combos[0]
+tests = {combo: {name: s5.floor_test(sweeps[combo], reference, pools[combo], name, level=level) for name in s5.GAPS}
+         for combo in combos}
 out, ft = sweeps[main], tests[main]
 plotted = [label for label in finite_table]
 
@@ -264,8 +276,6 @@ def floor_table(combo):
 
 
 display(Markdown(floor_table(main)))
-t_max_table = {combo: max(tests[combo][n].t[label] for n in s5.GAPS for label in finite_table if label != reference)
-               for combo in combos}
 worst = max(((tests[main][n].t[label], label, n) for n in s5.GAPS for label in finite_table if label != reference))
 glue("worst_t", f"{worst[0]:.1f}", display=False)
 glue("worst_law", worst[1], display=False)
@@ -317,11 +327,12 @@ glue("fig7t", fig, display=False)
 # way, plus once with its exact population mean and variance ("exact").
 
 # %%
+studied = [combo for combo in combos if combo == main or appendix_study]   # settings with the sample-size study
 studies = {combo: {label: s5.sample_size_study(models[combo], by_label[label], study_sizes, runs=runs, t_max=t_max,
-                                               points=points, seed=seed) for label in study} for combo in combos}
+                                               points=points, seed=seed) for label in study} for combo in studied}
 exact = {combo: {label: s5.guarded_compare(s5.comparison(models[combo], by_label[label], runs=runs, t_max=t_max,
                                                          points=points, seed=seed, standardize_samples=None))
-                 for label in study if moments[label].finite_variance} for combo in combos}
+                 for label in study if moments[label].finite_variance} for combo in studied}
 scales = {label: s5.standardization_scale(by_label[label], D, study_sizes, seed=seed) for label in study}
 
 
@@ -416,12 +427,11 @@ glue("fig8", fig, display=False)
 # ```
 
 # %%
-lor_excess = {}
+lor_excess = {}          # (setting, law without variance) -> (excess per run, [excess per run for each n])
 for combo in combos:
-    for label in lorentz:
-        per_n = [run_excess(o, combo) for o in studies[combo][label]]
-        main_run = run_excess(sweeps[combo][label], combo)
-        lor_excess[(combo, label)] = (main_run, per_n)
+    for label in [x for x in sweeps[combo] if not moments[x].finite_variance]:
+        per_n = [run_excess(o, combo) for o in studies[combo][label]] if label in studies.get(combo, {}) else []
+        lor_excess[(combo, label)] = (run_excess(sweeps[combo][label], combo), per_n)
 if lorentz:
     main_run, per_n = lor_excess[(main, lorentz[0])]
     diverged = [int(o.diverged) for o in studies[main][lorentz[0]]]
@@ -449,7 +459,7 @@ else:
 heavy = [label for label in study if moments[label].finite_variance and not moments[label].finite_kurtosis]
 heavy_stats = {}
 for combo in combos:
-    for label in [x.label for x in extra_laws if moments[x.label].finite_variance]:
+    for label in [x.label for x in extra_laws if moments[x.label].finite_variance and x.label in sweeps[combo]]:
         f = tests[combo]
         heavy_stats[(combo, label)] = {n: (f[n].ratio(label), f[n].t[label]) for n in s5.GAPS}
 if heavy:
@@ -495,12 +505,118 @@ if heavy:
 # moment. (A scan over $N$ would settle how fast the gap closes; it is not part of this chapter.)
 
 # %% [markdown]
-# ## Other activations and a second folding function
+# ## Appendix: the erf activation and a second folding function
 #
-# The same comparison for every activation and folding function of the parameters cell (the quick profile
-# runs only the first; the paper profile runs ReLU and erf activations with $f=$ sgn and $f=\tanh$, our
-# choice for the second odd folding function). Each cell is the largest $t$ over $Q$, $R$, $v$, $\epsilon_g$
-# and, in brackets, the largest ratio to the floor; the Lorentz column counts diverged runs.
+# The paper repeats the study with the erf activation and with a second folding function; ours is
+# $f=\tanh$, odd like sgn but smooth, so that, unlike sgn, it sees the scale of $U$ and not only its sign.
+# We change one ingredient at a time from the main setting: {glue:text}`app_settings`. To keep the quick
+# book fast these settings run a subset of the laws, {glue:text}`app_laws_text`. The laws with a fourth
+# moment among them supply, with the reference, the pooled run-to-run scatter of the floor test, which
+# therefore has fewer degrees of freedom than in the main text, and a larger critical value
+# ({glue:text}`app_dof`): the test is less sensitive than the main text's. The sample-size study is not repeated
+# there. The paper profile runs every law and the study in every setting, and also the erf activation with
+# $f=\tanh$.
+#
+# Over the same window the further settings learn more slowly than the main one (numbers below), which
+# raises the question whether the comparison tests anything: a network that hardly moved would trivially
+# match an ODE that hardly moves either. It does move: {glue:text}`app_moved_text`. (Ratios: the largest change of
+# a component of $Q$, $R$, $v$ along the ODE, in units of the Gaussian floor of that metric; the least of
+# the three is given.)
+
+# %%
+extra = combos[1:]
+color_of = {label: colors[i % len(colors)] for i, label in enumerate(plotted)}
+moved = {}
+for combo in combos:
+    res_ref = sweeps[combo][reference].result
+    ratio_move = min(ode_movement(res_ref, n) / tests[combo][n].floor for n in s5.METRICS)
+    moved[combo] = (ratio_move, res_ref.ode.eg[0, 0], res_ref.ode.eg[0, -1])
+if extra:
+    fig, axes = plt.subplots(len(extra), 2, figsize=(14, 3.8 * len(extra)), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2]})
+    for row, combo in enumerate(extra):
+        ax = axes[row, 0]
+        ode_eg = sweeps[combo][reference].result.ode.eg[0]
+        for label, o in sweeps[combo].items():
+            if o.result is None:                   # every run diverged: nothing to draw but the legend
+                ax.plot([], [], color=style.PALETTE[3], ls=":", label=f"{label}: all {runs} runs diverged")
+                continue
+            if moments[label].finite_variance:
+                gap = np.abs(o.result.sgd.eg.mean(0) - ode_eg)
+                ax.plot(t[1:], gap[1:], lw=2.4 if label == reference else 1.3, color=color_of.get(label, "#999999"),
+                        label=f"{label}, SGD mean")
+            else:
+                for k, eg in enumerate(o.result.sgd.eg):
+                    ax.plot(t[1:], np.abs(eg - ode_eg)[1:], color=style.PALETTE[3], lw=0.9, ls=":",
+                            label=f"{label}, single runs ({o.diverged} of {runs} diverged)" if k == 0 else None)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel(rf"|SGD - ODE|, $\epsilon_g$   ($g$ = {combo[0]}, $f$ = {combo[1]})", fontsize=10)
+        ax.legend(fontsize=8)
+        ax = axes[row, 1]
+        labels_c = [label for label in finite_of[combo]]
+        for i, name in enumerate(s5.GAPS):
+            vals = [tests[combo][name].t[label] for label in labels_c]
+            ax.plot(np.arange(len(labels_c)) + 0.12 * (i - 1.5), vals, "o", color=style.PALETTE[i], label=name)
+        ax.axhline(tests[combo]["Q"].t_crit, color="k", ls="--", lw=1, label=f"$t_c$ (level {level:g})")
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set_xticks(np.arange(len(labels_c)), labels_c)
+        ax.set_ylabel("excess over the floor, $t$")
+        ax.legend(ncol=3, fontsize=8)
+    axes[-1, 0].set_xlabel("$t$")
+    fig.tight_layout()
+    style.savefig(fig, "universality_appendix")
+else:
+    fig, ax = plt.subplots(figsize=(4, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "no further setting run", ha="center")
+glue("fig_app", fig, display=False)
+
+
+def setting_name(combo):
+    """Plain text (glued text is not parsed as Markdown, so no math)."""
+    return f"g = {combo[0]}, f = {combo[1]}"
+
+
+glue("app_settings", "; ".join(setting_name(c) for c in extra) or "(none under these parameters)", display=False)
+glue("app_laws_text", ", ".join(appendix_laws), display=False)
+glue("app_dof", "; ".join(f"{setting_name(c)}: {tests[c]['Q'].dof} degrees of freedom, critical value "
+                          f"{tests[c]['Q'].t_crit:.2f}" for c in extra)
+     + f"; main text: {tests[main]['Q'].dof} and {tests[main]['Q'].t_crit:.2f}", display=False)
+glue("app_moved_text", "; ".join(f"with {setting_name(c)} the ODE's error goes from {moved[c][1]:.3f} to "
+                                 f"{moved[c][2]:.3f} and the order parameters move at least {moved[c][0]:.0f} "
+                                 f"floors" for c in extra)
+     + f" (main text, {setting_name(main)}: from {moved[main][1]:.3f} to {moved[main][2]:.3f}, "
+       f"{moved[main][0]:.0f} floors)", display=False)
+app_worst = {c: max(((tests[c][n].t[x], x, n) for n in s5.GAPS for x in finite_of[c] if x != reference),
+                    default=(-math.inf, "none", "none")) for c in extra}
+app_ratio = {c: max((tests[c][n].ratio(x) for n in s5.GAPS for x in finite_of[c] if x != reference),
+                    default=math.nan) for c in extra}
+glue("app_worst_text", "; ".join(f"{setting_name(c)}: largest t = {app_worst[c][0]:.1f} ({app_worst[c][1]}, "
+                                 f"{app_worst[c][2]}) against the critical {tests[c]['Q'].t_crit:.2f}, largest ratio to "
+                                 f"the floor {app_ratio[c]:.2f}"
+                                 for c in extra) or "(none)", display=False)
+glue("app_lorentz_text", "; ".join(f"{setting_name(c)}: {sweeps[c][lab].diverged} of {runs} runs diverged, the "
+                                   f"surviving runs at least {float(np.min(lor_excess[(c, lab)][0])):.0f} "
+                                   f"single-run margins above the floor"
+                                   for c in extra for lab in sweeps[c] if (c, lab) in lor_excess) or "(not run)",
+     display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig_app
+# :name: fig-universality-appendix
+#
+# The further settings, one row each. Left: gap between the generalisation error of SGD and of the ODE
+# over time, for the SGD mean over runs of each law with a variance (thick: the Gaussian input, i.e. the
+# floor; colours as in {numref}`fig-universality-dynamics`) and for each surviving single run of the
+# Lorentz input (dotted). Right: excess of each law's tLog-RMSE over the
+# Gaussian floor ($t$ statistic) for $Q$, $R$, $v$, $\epsilon_g$; dashed: the critical value.
+# ```
+#
+# Laws with a variance: {glue:text}`app_worst_text`. The Lorentz input: {glue:text}`app_lorentz_text`.
+# The table collects every setting: each cell is the largest $t$ over $Q$, $R$, $v$, $\epsilon_g$ and, in
+# brackets, the largest ratio to the floor; for the Lorentz law it counts diverged runs and gives the
+# smallest ratio of the others; a dash marks a law not run in that setting.
 
 # %%
 head = "| law | " + " | ".join(f"g = {g}, f = {f}" for g, f in combos) + " |"
@@ -508,6 +624,9 @@ lines = [head, "|---" * (len(combos) + 1) + "|"]
 for label in by_label:
     cells = []
     for combo in combos:
+        if label not in sweeps[combo]:
+            cells.append("–")
+            continue
         o, f = sweeps[combo][label], tests[combo]
         if o.diverged:
             cells.append(f"{o.diverged}/{o.tlog['Q'].size} diverged, rest ≥ {np.min(run_ratio(o, combo)):.0f}× floor")
@@ -525,21 +644,27 @@ display(Markdown("\n".join(lines)))
 # 1. Every law of Table 1 other than the reference is clearly non-Gaussian: |skewness| ≥ 0.5 or |excess
 #    kurtosis| ≥ 0.5, or no such moments (exact values).
 # 2. (Paper.) Every standardised law of Table 1 with a finite variance follows the ODE within the Gaussian
-#    floor: for each of $Q$, $R$, $v$, $\epsilon_g$ and each activation and folding function, the
-#    comparison-with-control $t$ statistic is below the one-sided Student quantile at the level of the
-#    parameters cell. The scatter is pooled over the reference and the laws with a fourth moment, so the
+#    floor: for each of $Q$, $R$, $v$, $\epsilon_g$ and each setting of activation and folding function
+#    (the further settings with the laws they run), the comparison-with-control $t$ statistic is below the
+#    one-sided Student quantile at the level of the parameters cell. The scatter is pooled over the reference and the laws with a fourth moment, so the
 #    test is calibrated (false alarms at the nominal level, tested in `tests/test_section5.py`); with about
 #    30 law-metric tests per setting at level $10^{-3}$, a false alarm anywhere has probability of a few
 #    percent.
 # 3. (Paper.) The Lorentz input does not: every run is either diverged or farther from the floor than
 #    `far` times the single-run margin (the one-sided prediction bound $t_c\,s\sqrt{1+1/n_\mathrm{ref}}$ for
-#    one Gaussian-input run), and this holds at every standardisation sample size (the gap does not settle).
+#    one Gaussian-input run), in every setting, and, where the sample-size study is run, this holds at every
+#    standardisation sample size (the gap does not settle).
 # 4. The standardising scale of the Lorentz law grows like $n^{1/2}$: fitted log-log slope of the median
 #    sample standard deviation in $[0.35, 0.65]$ (the median over 500 coordinates of a stable law's sample
 #    scale fluctuates by some 10 % per point, a slope error below 0.1 over three decades).
 # 5. (Paper, recorded and reported, not asserted.) The heavy-tailed Pareto law, which has a variance, follows
 #    the ODE within the floor. In our runs this fails (see above); it is recorded as failed rather than
 #    asserted so that the book still builds, and the reproduction report lists it.
+# 6. The comparison is not vacuous in any setting: along the ODE, some component of each of $Q$, $R$, $v$
+#    moves by more than 10 times the Gaussian floor of that metric within $t_{\max}$. A student that did not
+#    learn would then sit several floors away from the ODE over the late log-times, far outside the
+#    run-to-run scatter, so "within the floor" means "follows the learning dynamics" and not "both stand
+#    still". The drop of the ODE's error over the window is recorded beside it.
 
 # %%
 from lib import claims
@@ -553,23 +678,32 @@ assert book.check("V.2.table1-non-gaussian", weakest[0] >= 0.5, measured=f"{weak
                   statement="Every law of Table 1 is clearly non-Gaussian (exact skewness or excess kurtosis)."), weakest
 for combo in combos:
     g, f = combo
-    worst_c = max(((tests[combo][n].t[label], label, n) for n in s5.GAPS for label in finite_table if label != reference))
+    worst_c = max(((tests[combo][n].t[label], label, n) for n in s5.GAPS for label in finite_of[combo]
+                   if label != reference))
     assert book.check(f"V.2.finite-variance-{g}-{f}", worst_c[0] < tests[combo]["Q"].t_crit, paper_claim="6",
                       measured=f"t = {worst_c[0]:.2f} ({worst_c[1]}, {worst_c[2]})",
                       tolerance=f"t < t_c = {tests[combo]['Q'].t_crit:.2f} (one-sided level {level:g})",
                       statement=f"Every standardised Table-1 law with finite variance follows the ODE within the "
                                 f"Gaussian floor (g = {g}, f = {f})."), worst_c
-    for label in lorentz:
+    for label in [x for (c, x) in lor_excess if c == combo]:
         main_run, per_n = lor_excess[(combo, label)]
-        closest = min(float(np.min(main_run)), min(float(np.min(p)) for p in per_n))
         assert book.check(f"V.2.lorentz-{g}-{f}", float(np.min(main_run)) > far, paper_claim="6",
                           measured=float(np.min(main_run)), tolerance=f"every run > {far:g} single-run margins",
                           statement=f"The standardised Lorentz input does not follow the ODE (g = {g}, f = {f})."), \
             main_run
+        if not per_n:
+            continue                                   # no sample-size study in this setting
+        closest = min(float(np.min(main_run)), min(float(np.min(p)) for p in per_n))
         assert book.check(f"V.2.lorentz-unsettled-{g}-{f}", closest > far, measured=closest,
                           tolerance=f"every run at every n > {far:g} single-run margins",
                           statement=f"The Lorentz gap does not settle as the standardisation sample grows "
                                     f"(g = {g}, f = {f})."), per_n
+    ratio_move, eg0, egT = moved[combo]
+    assert book.check(f"V.2.moved-{g}-{f}", ratio_move > 10, measured=[ratio_move, egT / eg0],
+                      tolerance="ODE movement / floor > 10 for Q, R and v (measured: [smallest ratio, "
+                                "eg(t_max) / eg(0) of the ODE])",
+                      statement=f"The comparison window is not vacuous (g = {g}, f = {f}): within t_max the ODE's "
+                                f"order parameters move many times the Gaussian floor."), moved[combo]
 if lorentz:
     assert book.check("V.2.lorentz-scale", 0.35 <= slope <= 0.65, measured=slope, tolerance="slope in [0.35, 0.65]",
                       statement="The Lorentz law's sample standard deviation grows like n^(1/2)."), slope

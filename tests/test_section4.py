@@ -9,8 +9,8 @@ import torch
 from lib.compare import ComparisonResult, compare
 from lib.inputs import make_distribution
 from lib.section4 import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, late_mean,
-                          latent_covariance_top, mixture_mean, paper_table, run_spread, sweep, table_markdown,
-                          table_rows, table_versus_paper, v_gap, versus_floor)
+                          latent_covariance_top, mixture_mean, ode_movement, paper_table, run_spread, sweep,
+                          table_markdown, table_rows, table_versus_paper, v_gap, versus_floor)
 from lib.trajectory import Trajectory
 from lib.validate import ParameterError
 
@@ -169,3 +169,21 @@ def test_latent_covariance_top():
     assert latent_covariance_top(c) == pytest.approx(1.0, abs=0.05)     # sample-standardised: ~1 per dim
     with pytest.raises(ParameterError, match="gmm"):
         latent_covariance_top(make_distribution("gaussian", 5))
+
+
+def test_ode_movement():
+    # a hand-built ODE trajectory: Q_01 drifts by -0.3 and back, v_1 by +2 at the last time, eg halves
+    t = np.array([0.0, 0.1, 1.0, 10.0])
+    Q = np.zeros((1, 4, 2, 2))
+    Q[0, :, 0, 1] = [0.2, -0.1, 0.1, 0.2]
+    v = np.zeros((1, 4, 2))
+    v[0, :, 1] = [1.0, 1.5, 2.0, 3.0]
+    eg = np.array([[0.5, 0.5, 0.4, 0.25]])
+    ode = Trajectory(t=t, Q=Q, R=np.zeros((1, 4, 2, 2)), v=v, eg=eg, T=np.zeros((1, 2, 2)))
+    res = ComparisonResult(sgd=ode, ode=ode, tlog={})
+    assert ode_movement(res, "Q") == pytest.approx(0.3)
+    assert ode_movement(res, "v") == pytest.approx(2.0)
+    assert ode_movement(res, "R") == 0.0
+    assert ode_movement(res, "eg") == pytest.approx(0.25)
+    with pytest.raises(ParameterError, match="name"):
+        ode_movement(res, "T")

@@ -164,3 +164,21 @@ def test_floor_test_false_alarm_rate():
         outs = {k: _outcome(rng.normal(1.0, 0.2, 4)) for k in ("G", "a", "b")}
         fails += not s5.floor_test(outs, "G", ["a", "b"], "v", level=0.05).passes("a")
     assert abs(fails / trials - 0.05) < 4 * math.sqrt(0.05 * 0.95 / trials), fails / trials
+
+
+# ---------------------------------------------------------------------------------- settings
+
+def test_settings_vary_one_ingredient_at_a_time():
+    assert s5.settings(["relu"], ["sgn"]) == [("relu", "sgn")]
+    assert s5.settings(["relu", "erf"], ["sgn", "tanh"]) == [("relu", "sgn"), ("erf", "sgn"), ("relu", "tanh")]
+    assert s5.settings(["relu", "erf"], ["sgn", "tanh"], cross=True) == [
+        ("relu", "sgn"), ("erf", "sgn"), ("relu", "tanh"), ("erf", "tanh")]
+    assert s5.settings(["erf"], ["tanh", "sgn", "relu"])[1:] == [("erf", "sgn"), ("erf", "relu")]
+    with pytest.raises(ParameterError, match="activations"):
+        s5.settings(["tanh"], ["sgn"])
+    with pytest.raises(ParameterError, match="folds"):
+        s5.settings(["relu"], ["cube"])
+    with pytest.raises(ParameterError, match="repeat"):
+        s5.settings(["relu", "relu"], ["sgn"])
+    with pytest.raises(ParameterError, match="at least one"):
+        s5.settings([], ["sgn"])
