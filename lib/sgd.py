@@ -329,7 +329,7 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
 def _describe(d) -> dict | str:
     if all(hasattr(d, k) for k in ("dist", "params", "standardize", "seed")):
         return dict(dist=d.dist, params=dict(d.params), standardize=d.standardize, seed=d.seed)
-    return repr(d)
+    return type(d).__name__   # a sampler without those fields (e.g. a KDE): its name, not its arrays
 
 
 class _GraphRunner:
