@@ -248,6 +248,29 @@ else:
 # part, a block (without drawing $C$) takes {glue:text}`parts_ms` ms; the engine's own untimed step on
 # the same inputs takes {glue:text}`whole_ms` ms, so reading the clock between the parts costs little.
 #
+# ## The whole paper profile
+#
+# `make paper` runs every chapter under the paper profile and records each chapter's wall time and machine
+# with its bundle (see {doc}`../book/rerun`). The table lists what has been run so far; a chapter not
+# listed has no bundle yet. Rows come from `results/paper/runs.json` and the bundles' provenance records.
+
+# %% tags=["remove-input"]
+from lib import bundle, paper
+
+lines = ["| chapter | wall time | machine | bundle |", "|---|---|---|---|"]
+total = 0.0
+for stem in paper.paper_chapters():
+    current, reason, prov = bundle.status(stem)
+    if prov is None:
+        lines.append(f"| {stem} | not run | | |")
+        continue
+    total += prov["wall_s"]
+    lines.append(f"| {stem} | {prov['wall_s'] / 60:.1f} min | {prov['device']} | "
+                 f"{'current' if current else 'stale: ' + reason} |")
+lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | |")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
 # ## Checks
 #
 # Timings are not asserted: on a shared machine they vary by tens of percent from one run to the next.
