@@ -72,6 +72,14 @@ M = 2
 lr = 0.2
 t_max = 20.0                 # training time in units of N steps (paper: 100)
 seed = 0
+results_from = "auto"        # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("04_mixture_dynamics", results_from, globals())   # paper bundle if current and asked for
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 import matplotlib.pyplot as plt
