@@ -61,6 +61,14 @@ level = 0.001            # one-sided level of the floor test
 far = 10.0               # the Lorentz gap must exceed this many single-run margins
 cumulant_samples = 10000   # draws of C for the projection cumulants
 seed = 0
+results_from = "auto"    # auto shows the paper bundle if it matches the code, compute runs these values
+
+# %% tags=["remove-input"]
+from lib import bundle
+
+shown = bundle.choose("06_universality", results_from, globals())   # paper bundle if current and asked for
+globals().update(shown.parameters)
+shown.note()
 
 # %%
 import math
