@@ -123,3 +123,38 @@ def test_runner_computes_unless_asked_for_the_paper_profile_as_is(tmp_path, monk
         with pytest.raises(SystemExit):
             execute(STEM, profile, params, out_dir=tmp_path)
         assert seen["results_from"] == expected, (profile, params)
+
+
+@pytest.mark.notebook
+def test_driver_runs_bundles_and_then_skips_a_chapter(monkeypatch, tmp_path):
+    """End to end on a tiny Section III grid: the driver executes the chapter, bundles what it used, a
+    second call finds the bundle current and skips it; the chapter then reads it with an empty cache."""
+    from lib import paper
+
+    tiny = {"alphas": [0, 9], "ms": [1, 2], "n_mixtures": 1, "knn_samples": 300, "knn_samples_1d": 2000}
+    monkeypatch.setitem(profiles.PROFILES, "paper", {"03_gaussian_mixtures": tiny})
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_BUNDLE_DIR", str(tmp_path / "bundles"))
+    monkeypatch.setenv("HMM_OUTPUT_DIR", str(tmp_path / "output"))
+    cache.reset_sources()
+    times = paper.regenerate()
+    assert list(times) == ["03_gaussian_mixtures"] and times["03_gaussian_mixtures"] > 0
+    prov = json.loads((tmp_path / "bundles" / "03_gaussian_mixtures" / "provenance.json").read_text())
+    assert prov["parameters"] == tiny and [e["function"] for e in prov["entries"].values()] == ["lib.section3.kl_study"]
+    assert "03_gaussian_mixtures" in json.loads((tmp_path / "bundles" / "runs.json").read_text())
+    assert paper.regenerate() == {"03_gaussian_mixtures": "current"}
+
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "empty-cache"))
+    shown = bundle.choose("03_gaussian_mixtures", "auto")
+    from lib.section3 import KLStudy, kl_study
+    result = kl_study(KLStudy(D=500, alphas=(0, 9), ms=(1, 2), n_mixtures=1, knn_samples=300, knn_samples_1d=2000))
+    assert shown.profile == "paper" and result["exact"][False].shape == (2, 2)
+    assert not (tmp_path / "empty-cache").exists()
+    cache.reset_sources()
+
+
+def test_driver_refuses_a_chapter_without_paper_profile():
+    from lib import paper
+
+    with pytest.raises(bundle.ParameterError, match="no paper profile for 05_lemmas"):
+        paper.regenerate(["05_lemmas"])
