@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -52,17 +51,6 @@ def code_cells_sha256(notebook: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
-def _git_commit() -> tuple[str, bool]:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "lib", "notebooks"], cwd=paths.ROOT,
-                                    capture_output=True, text=True, check=True).stdout.strip())
-        return head, dirty
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown", False
-
-
 def _machine() -> str:
     """The machine in words: the GPU, or the CPU model and its cores."""
     from .bench import machine_info
@@ -77,7 +65,7 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
     found = []
     for entry in entries:
-        pkl = next((root / f"{entry}.pkl" for root in [cache.paths.cache_dir(), *cache._sources]
+        pkl = next((root / f"{entry}.pkl" for root in [paths.cache_dir(), *cache._sources]
                     if (root / f"{entry}.pkl").exists()), None)
         if pkl is None:
             raise RuntimeError(f"{stem}: cache entry {entry} was used but is not on disk")
@@ -98,7 +86,9 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         record = json.loads(pkl.with_suffix(".json").read_text())
         shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
         codes[entry] = {"function": record["function"], "code": record["code"]}
-    commit, dirty = _git_commit()
+    from .bench import git_commit
+
+    commit, dirty = git_commit()
     provenance = {
         "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
         "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,

@@ -7,13 +7,12 @@
 Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped;
 the others execute through papermill (a progress bar per cell, the library's own bars inside), each
 finished result going to the cache at once, so an interrupted run resumes where it stopped when started
-again. After each chapter its bundle and provenance are written to ``results/paper/<chapter>/`` and the
-wall time is printed; the totals go to ``results/paper/runs.json``.
+again. After each chapter its bundle and provenance (wall time and machine included) are written to
+``results/paper/<chapter>/`` and the wall time is printed.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -58,12 +57,6 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
             path = bundle.write(stem, trace, wall, max_bytes=max_bytes)
         print(f"[{i}/{len(todo)}] {stem}: {wall / 60:.1f} min, bundle {path.parent}", flush=True)
         times[stem] = round(wall, 1)
-    summary = bundle.bundle_root() / "runs.json"
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(summary.read_text()) if summary.exists() else {}
-    previous.update({s: {"wall_s": t, "device": bundle._machine(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
-                     for s, t in times.items() if t != "current"})
-    summary.write_text(json.dumps(previous, indent=1, sort_keys=True))
     return times
 
 

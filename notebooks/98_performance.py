@@ -252,7 +252,7 @@ else:
 #
 # `make paper` runs every chapter under the paper profile and records each chapter's wall time and machine
 # with its bundle (see {doc}`../book/rerun`). The table lists what has been run so far; a chapter not
-# listed has no bundle yet. Rows come from `results/paper/runs.json` and the bundles' provenance records.
+# listed has no bundle yet. Rows come from the bundles' provenance records.
 
 # %% tags=["remove-input"]
 from lib import bundle, paper

@@ -57,7 +57,7 @@ def literal_rhs(state: ODEState, lr: float):
         tea = lambda n: K + n
         t_src = state.t_tau[bb] if state.t_tau is not None else state.T_tilde[bb][..., None].expand(M, M, D)
 
-        def bracket(k, tau, own, other, teacher_own, teacher_src):
+        def bracket(k, tau, own, other, teacher_src):
             """The bracket of S41 / S46 for unit k: own = r_km or sigma_kl, other(j) = r_jm or sigma_jl,
             teacher_src(n) = the teacher term (t_nm for r, r_ln for sigma)."""
             d = zeta * delta + b * b * rho[bb, tau]
@@ -91,11 +91,11 @@ def literal_rhs(state: ODEState, lr: float):
         for tau in range(D):
             for k in range(K):
                 for m in range(M):                                                        # S41
-                    out["r"][bb, k, m, tau] = bracket(k, tau, r[k, m, tau], lambda j: r[j, m, tau], None,
+                    out["r"][bb, k, m, tau] = bracket(k, tau, r[k, m, tau], lambda j: r[j, m, tau],
                                                       lambda n: t_src[n, m, tau])
                 for l in range(K):                                                        # S46
-                    lin = bracket(k, tau, s[k, l, tau], lambda j: s[j, l, tau], None, lambda n: r[l, n, tau]) \
-                        + bracket(l, tau, s[l, k, tau], lambda j: s[j, k, tau], None, lambda n: r[k, n, tau])
+                    lin = bracket(k, tau, s[k, l, tau], lambda j: s[j, l, tau], lambda n: r[l, n, tau]) \
+                        + bracket(l, tau, s[l, k, tau], lambda j: s[j, k, tau], lambda n: r[k, n, tau])
                     rh = rho[bb, tau]
                     out["sigma"][bb, k, l, tau] = lin + lr ** 2 * v[k] * v[l] * (zeta * rh + b * b * rh ** 2 / delta) * i4sum(k, l)
         for k in range(K):
