@@ -125,6 +125,18 @@ def _gamma(shape: float, size, generator, device, dtype) -> torch.Tensor:
     return torch._standard_gamma(conc, generator=generator)
 
 
+def laplace_from_uniform(u: torch.Tensor) -> torch.Tensor:
+    """Standard Laplace variates from u ~ U[0, 1) (what ``torch.rand`` returns, 0 included): the half
+    u < 1/2 picks the sign, and 2u mod 1 in [0, 1) the magnitude -log(1 - (2u mod 1)), which is finite for
+    every u. (The textbook inverse CDF -sgn(w) log(1 - 2|w|), w = u - 1/2, is -inf at u = 0, a float32
+    draw of probability 2^-24: a t = 100 run at D = 500 makes ~5e7 draws, and that one infinite input made
+    most paper-scale Laplace runs diverge.)"""
+    two_u = 2 * u
+    half = two_u >= 1
+    mag = -torch.log1p(-(two_u - half.to(u.dtype)))
+    return torch.where(half, mag, -mag)
+
+
 def _draw_raw(dist: str, p: dict, n: int, D: int, tensors: dict, generator, device, dtype) -> torch.Tensor:
     """Draw C before standardisation, (n, D), on ``device`` with ``generator``."""
     kw = dict(generator=generator, device=device, dtype=dtype)
@@ -146,9 +158,8 @@ def _draw_raw(dist: str, p: dict, n: int, D: int, tensors: dict, generator, devi
     if dist == "poisson":
         return torch.poisson(torch.full((n, D), p["rate"], device=device, dtype=dtype), generator=generator)
     u = torch.rand(n, D, **kw)
-    if dist == "laplace":  # inverse CDF, w in (-1/2, 1/2]
-        w = 0.5 - u
-        return -p["scale"] * torch.sign(w) * torch.log1p(-2 * w.abs())
+    if dist == "laplace":
+        return p["scale"] * laplace_from_uniform(u)
     if dist == "pareto":  # inverse CDF with 1 - u in (0, 1]
         return (1.0 - u).pow(-1.0 / p["shape"])
     return p["scale"] * torch.tan(math.pi * (u - 0.5))  # lorentz

@@ -163,3 +163,15 @@ def test_ideal_standardisation_uses_exact_moments():
     np.testing.assert_allclose(d.var, 1.0, rtol=1e-12)
     with pytest.raises(ParameterError, match="standardize_samples"):
         make_distribution("lorentz", 2, standardize=True, standardize_samples=None)
+
+
+def test_laplace_transform_is_finite_at_every_float32_uniform_and_laplace_distributed():
+    from lib.inputs import laplace_from_uniform
+
+    edges = torch.tensor([0.0, 0.5, 1.0 - 2.0**-24, 0.5 - 2.0**-24], dtype=torch.float32)
+    x = laplace_from_uniform(edges)
+    assert torch.isfinite(x).all(), x            # u = 0 gave -inf with the textbook inverse CDF
+    assert x[0] == 0 and x[1] == 0 and x[2] > 15 and x[3] < -15
+    u = torch.rand(200_000, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    # Kolmogorov-Smirnov against Laplace(0, 1): p below 1e-4 would mean a wrong law
+    assert stats.kstest(laplace_from_uniform(u).numpy(), "laplace").pvalue > 1e-4
