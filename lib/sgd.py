@@ -148,21 +148,25 @@ def sgd_steps(model: Model, weights: Weights, C: torch.Tensor, *, block: int | N
     return weights
 
 
-def _check_divergence(model: Model, W: torch.Tensor, v: torch.Tensor, L: torch.Tensor, step0: int,
-                      run_ids: Sequence[int]) -> None:
-    """Raise RuntimeError naming the first divergent run and the step where it left the O(1) range."""
+def _divergent(W: torch.Tensor, v: torch.Tensor, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Runs that left the O(1) range in this block: mask (R,), and (R, n) the steps whose preactivations
+    were bad."""
     rms = torch.linalg.vector_norm(W, dim=2) / math.sqrt(W.shape[2])       # (R, K)
     bad = ~torch.isfinite(rms).all(1) | (rms > EXPLODE).any(1) | ~torch.isfinite(v).all(1) | (v.abs() > EXPLODE).any(1)
-    lam_bad = ~torch.isfinite(L) | (L.abs() > EXPLODE)                    # (R, n, K)
-    bad |= lam_bad.any((1, 2))
-    if not bool(bad.any()):
-        return
-    r = int(torch.nonzero(bad)[0, 0])
-    steps = torch.nonzero(lam_bad[r].any(1))
-    step = step0 + (int(steps[0, 0]) if len(steps) else L.shape[1])
-    raise RuntimeError(
-        f"SGD diverged in run {run_ids[r]} at step {step} (t = {step / model.N:.4g}): weights or "
-        f"preactivations became non-finite or exceeded {EXPLODE:g} (|v| max {float(v[r].abs().max()):.3g}). "
+    lam_bad = (~torch.isfinite(L) | (L.abs() > EXPLODE)).any(2)            # (R, n)
+    return bad | lam_bad.any(1), lam_bad
+
+
+def _first_bad_step(lam_bad: torch.Tensor, r: int) -> int:
+    """Offset in the block of run r's first bad preactivation (the block length if only its weights are)."""
+    steps = torch.nonzero(lam_bad[r])
+    return int(steps[0, 0]) if len(steps) else lam_bad.shape[1]
+
+
+def _divergence_error(model: Model, run_id: int, step: int, v: torch.Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"SGD diverged in run {run_id} at step {step} (t = {step / model.N:.4g}): weights or "
+        f"preactivations became non-finite or exceeded {EXPLODE:g} (|v| max {float(v.abs().max()):.3g}). "
         f"The likely cause is a learning rate too large for this model (lr = {model.lr}); lower lr.")
 
 
@@ -241,7 +245,8 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
                  record_empirical: bool = False, dtype: torch.dtype = torch.float32, device=None,
                  block: int | None = None, run_ids: Sequence[int] | None = None, share_F: bool = True,
                  share_teacher: bool = True, share_student: bool = False, cuda_graphs: bool | None = None,
-                 sample_threads: int | None = None, progress: bool = True) -> Trajectory:
+                 sample_threads: int | None = None, on_divergence: str = "raise",
+                 progress: bool = True) -> Trajectory:
     """Online SGD of ``runs`` independent runs up to t = t_max (t = steps / N), recorded at
     ``record_steps(t_max, N, points)``.
 
@@ -260,7 +265,11 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
 
     Returns a :class:`Trajectory`: Q, Omega, Sigma (R,times,K,K), R (R,times,K,M), v (R,times,K),
     eg (analytic, eq. S48) and eg_numeric (R,times), T (R,M,M), optionally Q_emp, R_emp; numpy float64.
-    Raises RuntimeError naming the run and step when a run diverges.
+    on_divergence "raise" (default): RuntimeError naming the run and step when a run diverges (its weights,
+                  output or preactivations leave the O(1) range, see EXPLODE). "record": that run is stopped
+                  (student weights set to zero), its records from the divergence on are NaN, and
+                  ``meta["t_diverged"]`` (R,) holds the time it diverged (NaN for runs that did not); the
+                  other runs are unaffected (every run is computed independently).
     """
     if not isinstance(model, Model):
         raise validate.ParameterError(f"model={model!r} must be a lib.model.Model")
@@ -279,12 +288,15 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
     if len(run_ids) != runs:
         raise validate.ParameterError(f"run_ids has {len(run_ids)} entries; expected runs={runs}")
     dists = _check_inputs(inputs, runs, model.D)
+    validate.choice("on_divergence", on_divergence, ("raise", "record"))
+    t_div = np.full(runs, np.nan)                                          # on_divergence="record"
     if weights is None:
         weights = init_weights(model, runs, seed, share_F=share_F, share_teacher=share_teacher,
                                share_student=share_student)
     if weights.runs != runs or weights.W.shape[1:] != (model.K, model.N) or weights.W_t.shape[1:] != (model.M, model.D):
         raise validate.ParameterError(f"weights do not match the model and runs={runs}")
     w = weights.to(device=dev, dtype=dtype)
+    dead = torch.zeros(runs, dtype=torch.bool, device=dev)
     if w.W.data_ptr() == weights.W.data_ptr() or w.v.data_ptr() == weights.v.data_ptr():
         w = w.clone()                                                      # never train the caller's tensors
 
@@ -314,7 +326,17 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
                 else:                                                      # one run per task: the same
                     list(pool.map(sample, range(runs)))                    # draws whatever the thread
                 L = runner(n) if runner else bl.step(n)
-                _check_divergence(model, w.W, w.v, L, done, run_ids)
+                bad, lam_bad = _divergent(w.W, w.v, L)
+                if bool(bad.any()):
+                    if on_divergence == "raise":
+                        r = int(torch.nonzero(bad)[0, 0])
+                        raise _divergence_error(model, run_ids[r], done + _first_bad_step(lam_bad, r), w.v[r])
+                    for r in torch.nonzero(bad & ~dead)[:, 0].tolist():
+                        t_div[r] = (done + _first_bad_step(lam_bad, r)) / model.N
+                    dead |= bad
+                if on_divergence == "record" and bool(dead.any()):   # a stopped run keeps zero student
+                    w.W[dead] = 0.0                                  # weights (finite, and cheap)
+                    w.v[dead] = 0.0
                 done += n
                 bar.update(n)
             rec.record(w)
@@ -323,7 +345,20 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
                 device=str(dev), test_samples=P, wall_s=wall, run_steps_per_s=runs * int(steps[-1]) / wall,
                 inputs=[_describe(d) for d in dists[:1]] if not isinstance(inputs, (list, tuple))
                 else [_describe(d) for d in dists])
-    return rec.trajectory(steps / model.N, meta)
+    traj = rec.trajectory(steps / model.N, meta)
+    if on_divergence == "record":
+        traj = _blank_after_divergence(traj, t_div)
+    return traj
+
+
+def _blank_after_divergence(traj: Trajectory, t_div: np.ndarray) -> Trajectory:
+    """NaN every record of a diverged run from its divergence time on; t_diverged into the metadata."""
+    for name in ("Q", "R", "Omega", "Sigma", "v", "eg", "eg_numeric", "Q_emp", "R_emp"):
+        x = getattr(traj, name)
+        if x is not None:
+            for r in np.flatnonzero(np.isfinite(t_div)):
+                x[r, traj.t >= t_div[r]] = np.nan
+    return traj.with_meta(t_diverged=t_div)
 
 
 def _describe(d) -> dict | str:

@@ -336,11 +336,16 @@ glue("fig7t", fig, display=False)
 
 # %%
 studied = [combo for combo in combos if combo == main or appendix_study]   # settings with the sample-size study
-studies = {combo: {label: s5.sample_size_study(models[combo], by_label[label], study_sizes, runs=runs, t_max=t_max,
-                                               points=points, seed=seed) for label in study} for combo in studied}
-exact = {combo: {label: s5.guarded_compare(s5.comparison(models[combo], by_label[label], runs=runs, t_max=t_max,
-                                                         points=points, seed=seed, standardize_samples=None))
-                 for label in study if moments[label].finite_variance} for combo in studied}
+studies, exact = {}, {}
+for combo in studied:                    # one batch per law: every sample size, and exact moments if they exist
+    studies[combo], exact[combo] = {}, {}
+    for label in study:
+        has_exact = moments[label].finite_variance
+        outs = s5.sample_size_study(models[combo], by_label[label], list(study_sizes) + [None] * has_exact,
+                                    runs=runs, t_max=t_max, points=points, seed=seed)
+        studies[combo][label] = outs[:len(study_sizes)]
+        if has_exact:
+            exact[combo][label] = outs[-1]
 scales = {label: s5.standardization_scale(by_label[label], D, study_sizes, seed=seed) for label in study}
 
 

@@ -95,13 +95,6 @@ def test_projected_cumulants_follow_the_weighted_sum_formula():
 
 # ------------------------------------------------------------------------------ guarded comparison
 
-def test_parse_divergence():
-    msg = "SGD diverged in run 7 at step 10464 (t = 10.46): weights or preactivations became non-finite"
-    assert s5.parse_divergence(msg) == (7, 10464)
-    with pytest.raises(ValueError):
-        s5.parse_divergence("something else")
-
-
 SMALL = Model(N=60, D=30, K=2, M=2, lr=0.2, f="sgn", g="relu")
 
 
@@ -129,9 +122,23 @@ def test_guarded_compare_keeps_survivors_of_a_divergent_batch():
         r = int(out.survivors[0])
         alone = s5.guarded_compare(Comparison(**{**c.__dict__, "runs": r + 1}))
         assert alone.tlog["Q"][r] == pytest.approx(out.tlog["Q"][r], rel=1e-9)
+        assert np.isnan(out.result.sgd.meta["t_diverged"]).all()
 
 
-# ---------------------------------------------------------------------------------- floor statistics
+def test_a_batch_of_laws_gives_each_law_what_it_gives_alone():
+    laws = [s5.Law("g", "gaussian"), s5.Law("lap", "laplace"), s5.Law("u", "uniform")]
+    both = s5.sweep(SMALL, laws, runs=2, t_max=1.0, points=6)
+    assert list(both) == ["g", "lap", "u"]
+    for law in laws:
+        alone = s5.guarded_compare(s5.comparison(SMALL, law, runs=2, t_max=1.0, points=6))
+        for name in s5.GAPS:
+            assert np.allclose(both[law.label].tlog[name], alone.tlog[name], rtol=1e-9)
+    # a batch must share the model and the recording: mixing two models is refused, naming what differs
+    c1 = s5.comparison(SMALL, laws[0], runs=2, t_max=1.0)
+    c2 = s5.comparison(Model(N=60, D=30, K=2, M=2, lr=0.1), laws[0], runs=2, t_max=1.0)
+    with pytest.raises(ParameterError, match="model"):
+        s5.guarded_batch((c1, c2))
+
 
 def _outcome(values) -> s5.Outcome:
     x = np.asarray(values, dtype=float)

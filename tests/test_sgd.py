@@ -143,6 +143,34 @@ def test_divergence_is_detected():
         simulate_sgd(model, Gaussian(model.D), runs=2, t_max=20.0, test_samples=0, progress=False)
 
 
+class Huge(Gaussian):
+    """N(0, 1e8): labels far outside the O(1) range, so the run that gets it diverges within a few steps."""
+
+    def sample(self, n, generator, device=None, dtype=torch.float32):
+        return super().sample(n, generator, device, dtype) * 1e4
+
+
+def test_record_mode_stops_a_divergent_run_and_leaves_the_others_alone():
+    model = Model(N=80, D=40, K=2, M=2, lr=0.5, f="sgn", g="relu")
+    G = Gaussian(model.D)
+    kw = dict(t_max=2.0, points=10, test_samples=30, seed=4, progress=False)
+    with pytest.raises(RuntimeError, match=r"run 1 at step (\d+)") as err:
+        simulate_sgd(model, [G, Huge(model.D), G], runs=3, weights=init_weights(model, 3, 4, share_student=True), **kw)
+    step = int(err.value.args[0].split("at step ")[1].split()[0])
+    tr = simulate_sgd(model, [G, Huge(model.D), G], runs=3, on_divergence="record",
+                      weights=init_weights(model, 3, 4, share_student=True), **kw)
+    t_div = tr.meta["t_diverged"]
+    assert np.isnan(t_div[[0, 2]]).all() and t_div[1] == step / model.N
+    late = tr.t >= t_div[1]
+    for x in (tr.Q, tr.R, tr.v, tr.eg, tr.eg_numeric):
+        assert np.isnan(x[1, late]).all() and np.isfinite(x[1, ~late]).all() and np.isfinite(x[[0, 2]]).all()
+    # the survivors are the runs a batch without the divergent one computes
+    ok = simulate_sgd(model, [G, G], runs=2, run_ids=[0, 2], weights=init_weights(model, 2, 4, share_student=True), **kw)
+    assert np.allclose(tr.Q[[0, 2]], ok.Q, rtol=1e-5, atol=1e-6) and np.allclose(tr.v[[0, 2]], ok.v, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ParameterError, match="on_divergence"):
+        simulate_sgd(model, G, on_divergence="ignore", **kw)
+
+
 @pytest.mark.parametrize("kwargs", [dict(runs=0), dict(t_max=0.0), dict(t_max=-1.0), dict(test_samples=-1),
                                     dict(points=0), dict(block=0), dict(dtype=torch.int32),
                                     dict(record_empirical=True, test_samples=0), dict(run_ids=[0, 1])])
