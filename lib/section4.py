@@ -1,8 +1,8 @@
 """Section IV: SGD against the Gaussian-theory ODE for unstandardised and standardised Gaussian mixtures.
 
 Builds on :mod:`lib.compare`. A :class:`Setup` fixes the model (N, D, K, M, lr, f, g), the SGD runs and
-the seed; :func:`sweep` runs one :class:`lib.compare.Comparison` per (m, alpha, mixture) cell and keeps
-only small summaries (cached): per-run tLog-RMSE per component (eqs. 18 and 20 of 001, as defined in
+the seed; :func:`sweep` runs one :class:`lib.compare.Comparison` per (m, alpha, mixture) cell (the cells of
+one mixture index as one batch of the engine) and keeps only small summaries (cached): per-run tLog-RMSE per component (eqs. 18 and 20 of 001, as defined in
 :mod:`lib.metrics`), the metric's scale E|X|, the KL divergence of the latent law from N(0, I_D), the
 run-to-run spread and the mean gap of the second layer v over time (Fig. 4 of 000).
 
@@ -34,6 +34,7 @@ from .inputs import GMM_VARIANTS
 from .kl import kl_exact, kl_monte_carlo
 from .metrics import log_time_indices
 from .model import Model
+from .section5 import guarded_batch
 
 KL_MC_SAMPLES = 4_000   # Monte Carlo samples for the shared-label KL (its standard error is reported)
 
@@ -151,10 +152,23 @@ class SweepResult:
         return self.kl.mean(axis=-1)
 
 
+def _batch(cs: list[Comparison]) -> list[ComparisonResult]:
+    """``compare(c)`` for every c, in one engine call (:func:`lib.section5.guarded_batch`, cached); a diverged
+    run is an error here, as it is for ``compare``."""
+    outcomes = guarded_batch(tuple(cs))
+    for c, o in zip(cs, outcomes):
+        if o.diverged:
+            raise RuntimeError(f"SGD diverged in {o.diverged} of {c.runs} runs of the cell {c.dist} {dict(c.params)} "
+                               f"(standardize={c.standardize}, seed {c.seed}) at t = {np.nanmin(o.t_diverged):.4g}; "
+                               f"lower lr (lr = {c.model.lr})")
+    return [o.result for o in outcomes]
+
+
 @cached
 def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = True,
           variant: str = "coordinate") -> SweepResult:
-    """Run every (m, alpha, mixture) cell (:meth:`Setup.comparison`) and summarise it (cached)."""
+    """Run every (m, alpha, mixture) cell (:meth:`Setup.comparison`) and summarise it (cached). The cells of
+    one mixture index share initial weights and seed and run as one batch (runs x cells SGD runs)."""
     ms = tuple(validate.integer("ms", m, 1) for m in ms)
     alphas = tuple(validate.real("alphas", a, nonnegative=True) for a in alphas)
     if not ms or not alphas:
@@ -164,25 +178,27 @@ def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = Tru
     shape = (len(ms), len(alphas), n_mixtures)
     out = SweepResult(setup, ms, alphas, n_mixtures, bool(standardize), variant, t=np.empty(0))
     out.kl, out.kl_err = np.zeros(shape), np.zeros(shape)
-    for i, m in enumerate(ms):
-        for j, alpha in enumerate(alphas):
-            for x in range(n_mixtures):
-                c = setup.comparison(alpha, m, standardize, variant, x)
-                r = compare(c)
-                if out.vgap is None:
-                    out.t = r.sgd.t
-                    out.vgap = np.zeros((*shape, r.sgd.t.size))
-                    for name in METRICS:
-                        comps = r.tlog[name].shape[1:]
-                        out.tlog[name] = np.zeros((*shape, setup.runs, *comps))
-                        out.scale[name] = np.zeros((*shape, *comps))
-                        out.spread[name] = np.zeros(shape)
+    cells = [(i, j, x) for x in range(n_mixtures) for i in range(len(ms)) for j in range(len(alphas))]
+    for x in range(n_mixtures):          # one engine call per mixture index: its cells share weights and seed
+        cs = {(i, j): setup.comparison(alphas[j], ms[i], standardize, variant, x) for i, j, xx in cells if xx == x}
+        unique = list(dict.fromkeys(cs.values()))          # alpha = 0 is the same Gaussian cell for every m
+        results = dict(zip(unique, _batch(unique)))
+        for (i, j), c in cs.items():
+            r = results[c]
+            if out.vgap is None:
+                out.t = r.sgd.t
+                out.vgap = np.zeros((*shape, r.sgd.t.size))
                 for name in METRICS:
-                    out.tlog[name][i, j, x] = r.tlog[name]
-                    out.scale[name][i, j, x] = np.abs(getattr(r.sgd, name)).mean(axis=(0, 1))
-                    out.spread[name][i, j, x] = run_spread(r, name)
-                out.vgap[i, j, x] = v_gap(r)
-                out.kl[i, j, x], out.kl_err[i, j, x] = kl_divergence(c)
+                    comps = r.tlog[name].shape[1:]
+                    out.tlog[name] = np.zeros((*shape, setup.runs, *comps))
+                    out.scale[name] = np.zeros((*shape, *comps))
+                    out.spread[name] = np.zeros(shape)
+            for name in METRICS:
+                out.tlog[name][i, j, x] = r.tlog[name]
+                out.scale[name][i, j, x] = np.abs(getattr(r.sgd, name)).mean(axis=(0, 1))
+                out.spread[name][i, j, x] = run_spread(r, name)
+            out.vgap[i, j, x] = v_gap(r)
+            out.kl[i, j, x], out.kl_err[i, j, x] = kl_divergence(c)
     return out
 
 
