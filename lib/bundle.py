@@ -101,6 +101,14 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     return path
 
 
+def compute_seconds(notebook: str) -> float:
+    """Seconds the bundle's results took to compute: the sum of the wall times recorded with its entries
+    (each an outermost cached call, whenever it ran). The provenance's ``wall_s`` is only the final driver
+    run, which is shorter when the chapter resumed from the cache."""
+    folder = bundle_dir(chapters.source_path(notebook).stem) / "cache"
+    return float(sum(json.loads(f.read_text()).get("wall_s", 0.0) for f in folder.glob("*/*.json")))
+
+
 def _module_of(function: str) -> str | None:
     return function.split(".")[1] if function.startswith("lib.") else None
 

@@ -126,12 +126,12 @@ Markdown("\n".join(lines))
 # %% tags=["remove-input"]
 from lib import bundle, paper
 
-lines = ["| chapter | shown | bundle | made on | wall time |", "|---|---|---|---|---|"]
+lines = ["| chapter | shown | bundle | made on | compute time |", "|---|---|---|---|---|"]
 for stem in paper.paper_chapters():
     current, reason, prov = bundle.status(stem)
     shown_as = claims.shown_profile(stem, profile) if stem in records else "paper" if current else "quick"
     made = f"{prov['device']}, {prov['created'][:10]}, commit `{prov['commit'][:10]}`" if prov else ""
-    wall = f"{prov['wall_s'] / 60:.1f} min" if prov else ""
+    wall = f"{bundle.compute_seconds(stem) / 60:.1f} min" if prov else ""
     lines.append(f"| {{doc}}`{stem}` | {shown_as} | {'current' if current else reason} | {made} | {wall} |")
 Markdown("\n".join(lines))
 

@@ -49,6 +49,9 @@ def test_written_bundle_is_current_and_serves_results_without_computing(tiny_pap
     prov = json.loads(prov_path.read_text())
     assert prov["parameters"] == TINY and prov["seed"] == 0 and len(prov["entries"]) == 2
     assert prov["code_cells"] == bundle.code_cells_sha256(STEM) and prov["wall_s"] == 1.5
+    # compute time: what the bundled results took when they were computed, not this (fake) driver time
+    spent = [json.loads(p.read_text())["wall_s"] for p in (bundle.bundle_dir(STEM) / "cache").glob("*/*.json")]
+    assert len(spent) == 2 and bundle.compute_seconds(STEM) == pytest.approx(sum(spent)) and sum(spent) > 0
     current, reason, _ = bundle.status(STEM)
     assert current, reason
 
