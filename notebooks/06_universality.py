@@ -62,6 +62,9 @@ level = 0.001            # one-sided level of the floor test
 far = 10.0               # the Lorentz gap must exceed this many single-run margins
 cumulant_samples = 10000   # draws of C for the projection cumulants
 seed = 0
+replicate_seeds = [1, 2]  # further seeds (initial weights and samples) for one setting: how robust is the test?
+replicate_setting = ["relu", "tanh"]   # (g, f) of that study; must be one of the settings above
+replicate_laws = ["Gaussian", "uniform", "Poisson", "Laplace", "Pareto"]   # its laws (the reference included)
 results_from = "auto"    # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
@@ -106,6 +109,13 @@ if reference not in appendix_laws:
 laws_of = {combo: all_laws if combo == main else [law for law in all_laws if law.label in appendix_laws]
            for combo in combos}
 models = {(g, f): Model(N=N, D=D, K=K, M=M, lr=lr, f=f, g=g) for g, f in combos}
+rep_combo = tuple(replicate_setting)
+if replicate_seeds and rep_combo not in models:
+    raise ParameterError(f"replicate_setting={replicate_setting!r} must be one of the settings {combos}")
+for label in replicate_laws:
+    choice("replicate_laws", label, [x for x in appendix_laws if moments[x].finite_variance])
+if replicate_seeds and reference not in replicate_laws:
+    raise ParameterError(f"replicate_laws={replicate_laws!r} must include the reference {reference!r}")
 
 # %% [markdown]
 # ## Table 1: the laws
@@ -342,6 +352,59 @@ glue("fig7t", fig, display=False)
 #
 # The heavy-tailed Pareto law (shape 2.5, finite variance, infinite third and fourth moments) is the
 # exception, listed last in the table; we come back to it after the Lorentz law.
+#
+# ### Other seeds
+#
+# One seed fixes the initial weights and every sample the runs draw, and all laws share them, so the
+# table above is one draw of the whole experiment. We repeat one setting with further seeds for a subset of
+# the laws (parameters `replicate_seeds`, `replicate_setting`, `replicate_laws`; the first row is the main
+# seed, read from the runs above).
+
+# %%
+rep_rows, rep_ratios = {}, []
+rep_tested = [x for x in replicate_laws if x != reference]
+rep_pool = [x for x in rep_tested if moments[x].finite_kurtosis]
+rep_fw = None
+for sd in ([seed] + list(replicate_seeds)) if replicate_seeds else []:
+    if sd == seed:                       # a law's runs do not depend on the batch: reuse the main runs
+        outs = {x: sweeps[rep_combo][x] for x in replicate_laws}
+    else:
+        outs = s5.sweep(models[rep_combo], [by_label[x] for x in replicate_laws], runs=runs, t_max=t_max,
+                        points=points, seed=sd)
+    fts = {n: s5.floor_test(outs, reference, rep_pool, n, level=level) for n in s5.GAPS}
+    rep_fw = float(stats.t.isf(level / (len(s5.GAPS) * len(rep_tested)), fts["Q"].dof))
+    rep_rows[sd] = {x: (max(fts[n].ratio(x) for n in s5.GAPS), max((fts[n].t[x], n) for n in s5.GAPS))
+                    for x in rep_tested}
+    rep_ratios += [fts[n].ratio(x) for n in s5.GAPS for x in rep_tested]
+if rep_rows:
+    lines = ["| seed | " + " | ".join(f"{x}: largest ratio ($t$, metric)" for x in rep_tested) + " |",
+             "|---" * (len(rep_tested) + 1) + "|"]
+    for sd, row in rep_rows.items():
+        cells = [f"{r:.2f} ({t:.1f}, {n}){' **> t_fw**' if t >= rep_fw else ''}" for r, (t, n) in row.values()]
+        lines.append(f"| {sd}{' (main)' if sd == seed else ''} | " + " | ".join(cells) + " |")
+    lines.append(f"| family-wise $t_\\mathrm{{fw}}$ | {rep_fw:.2f} ({len(s5.GAPS) * len(rep_tested)} tests per seed) |"
+                 + " |" * (len(rep_tested) - 1))
+    display(Markdown("\n".join(lines)))
+    rep_fail = [(sd, x) for sd, row in rep_rows.items() for x, (_, (t, _n)) in row.items() if t >= rep_fw]
+    glue("rep_setting", f"g = {rep_combo[0]}, f = {rep_combo[1]}", display=False)
+    glue("rep_seeds", str(len(rep_rows)), display=False)
+    glue("rep_fail_text", "no law exceeds it under any seed" if not rep_fail else
+         "it is exceeded by " + "; ".join(f"{x} under seed {sd}" for sd, x in rep_fail), display=False)
+    glue("rep_above", f"{np.mean(np.array(rep_ratios) > 1):.0%}", display=False)
+    glue("rep_geo", f"{np.exp(np.mean(np.log(rep_ratios))):.2f}", display=False)
+else:
+    rep_fail = []
+    for key in ("rep_setting", "rep_seeds", "rep_fail_text", "rep_above", "rep_geo"):
+        glue(key, "(not run)", display=False)
+
+# %% [markdown]
+# With {glue:text}`rep_seeds` seeds in the setting {glue:text}`rep_setting` and the family-wise critical value
+# of each seed's tests, {glue:text}`rep_fail_text`. Over all these seeds, laws and metrics,
+# {glue:text}`rep_above` of the ratios to the Gaussian floor are above 1, and their geometric mean is
+# {glue:text}`rep_geo`. So the finite-variance laws are not exactly at the floor: at this size they sit on
+# average a little above it, by an amount that a test with this many runs resolves only now and then. The
+# cumulant argument predicts corrections that vanish as $D$ grows; we have not varied $N$ and $D$ here, so
+# whether this excess is that finite-size residue is not established by these runs.
 
 # %% [markdown]
 # ## Fig. 8: the Lorentz input, standardised with more and more samples
@@ -539,13 +602,12 @@ if heavy:
 #
 # The paper repeats the study with the erf activation and with a second folding function; ours is
 # $f=\tanh$, odd like sgn but smooth, so that, unlike sgn, it sees the scale of $U$ and not only its sign.
-# We change one ingredient at a time from the main setting: {glue:text}`app_settings`. To keep the quick
-# book fast these settings run a subset of the laws, {glue:text}`app_laws_text`. The laws with a fourth
-# moment among them supply, with the reference, the pooled run-to-run scatter of the floor test, which
-# therefore has fewer degrees of freedom than in the main text, and a larger critical value
-# ({glue:text}`app_dof`): the test is less sensitive than the main text's. The sample-size study is not repeated
-# there. The paper profile runs every law and the study in every setting, and also the erf activation with
-# $f=\tanh$.
+# We change one ingredient at a time from the main setting: {glue:text}`app_settings`. These settings run
+# the laws {glue:text}`app_laws_text`. The laws with a fourth moment among them supply, with the reference,
+# the pooled run-to-run scatter of the floor test ({glue:text}`app_dof`). The sample-size study
+# {glue:text}`app_study_text`. (The quick profile leaves the heavy Pareto law out of these settings and
+# does not repeat the study there; the paper profile runs every law and the study in every setting, and
+# also the erf activation with $f=\tanh$.)
 #
 # Over the same window the further settings learn more slowly than the main one (numbers below), which
 # raises the question whether the comparison tests anything: a network that hardly moved would trivially
@@ -610,6 +672,7 @@ def setting_name(combo):
 
 glue("app_settings", "; ".join(setting_name(c) for c in extra) or "(none under these parameters)", display=False)
 glue("app_laws_text", ", ".join(appendix_laws), display=False)
+glue("app_study_text", "is repeated in each of them" if appendix_study else "is not repeated there", display=False)
 glue("app_dof", "; ".join(f"{setting_name(c)}: {tests[c]['Q'].dof} degrees of freedom, family-wise critical value "
                           f"{t_fw[c]:.2f} over {n_tests[c]} tests" for c in extra)
      + f"; main text: {tests[main]['Q'].dof} and {t_fw[main]:.2f}", display=False)
@@ -697,6 +760,10 @@ display(Markdown("\n".join(lines)))
 #    learn would then sit several floors away from the ODE over the late log-times, far outside the
 #    run-to-run scatter, so "within the floor" means "follows the learning dynamics" and not "both stand
 #    still". The drop of the ODE's error over the window is recorded beside it.
+# 7. (Paper, recorded and reported, not asserted.) Claim 2 again for a subset of laws in one setting under
+#    further seeds ("Other seeds" above), each seed judged family-wise. It is recorded rather than asserted
+#    because it asks the same question as claim 2 with new draws: where it fails, the finding is that the
+#    outcome of claim 2 depends on the draw, and the report lists it.
 
 # %%
 from lib import claims
@@ -740,6 +807,14 @@ for combo in combos:
 if lorentz:
     assert book.check("V.2.lorentz-scale", 0.35 <= slope <= 0.65, measured=slope, tolerance="slope in [0.35, 0.65]",
                       statement="The Lorentz law's sample standard deviation grows like n^(1/2)."), slope
+if rep_rows:
+    worst_rep = max(t for row in rep_rows.values() for _, (t, _n) in row.values())
+    passed = book.check(f"V.2.finite-variance-seeds-{rep_combo[0]}-{rep_combo[1]}", not rep_fail, paper_claim="6",
+                        measured=f"largest t = {worst_rep:.2f}; above t_fw: {rep_fail or 'none'}",
+                        tolerance=f"t < t_fw = {rep_fw:.2f} under every seed {list(rep_rows)}",
+                        statement=f"The laws {', '.join(rep_tested)} follow the ODE within the Gaussian floor under "
+                                  f"every seed (g = {rep_combo[0]}, f = {rep_combo[1]}).")
+    print(f"other seeds: {'pass' if passed else 'FAIL'} ({rep_fail or 'none above t_fw'}); recorded, not asserted")
 for (combo, label), st in heavy_stats.items():
     t_h = max(t for _, t in st.values())
     t_h_crit = float(stats.t.isf(level / len(s5.GAPS), tests[combo]["Q"].dof))   # family: its 4 metrics
