@@ -147,7 +147,7 @@ class Shown:
         if self.profile == "paper":
             p = self.provenance
             body = (f"This page shows results of the <b>paper profile</b>, read from its bundle "
-                    f"(made {p['created'][:10]} on {p['device']} in {p['wall_s'] / 60:.1f} min, commit "
+                    f"(made {p['created'][:10]} on {p['device']}, {compute_seconds(self.notebook) / 60:.1f} min of compute, commit "
                     f"{p['commit'][:10]}). Parameters changed from the defaults: "
                     + ", ".join(f"<code>{k} = {v}</code>" for k, v in p["parameters"].items()) + ".")
             title = "Paper-scale results"
