@@ -120,8 +120,8 @@ Markdown("\n".join(lines))
 #
 # Which parameters each chapter of this book was executed with: the paper profile, read from the chapter's
 # bundle in `results/paper/` (made by `make paper`, see {doc}`../book/rerun`), or the quick profile when no
-# bundle matches the current code (the reason is given). Wall time and device are those of the run that made
-# the bundle.
+# bundle matches the current code (the reason is given). The device is the one that made the bundle; the
+# compute time is the sum of the wall times of the results it holds.
 
 # %% tags=["remove-input"]
 from lib import bundle, paper
