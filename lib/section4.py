@@ -2,8 +2,8 @@
 
 Builds on :mod:`lib.compare`. A :class:`Setup` fixes the model (N, D, K, M, lr, f, g), the SGD runs and
 the seed; :func:`sweep` runs one :class:`lib.compare.Comparison` per (m, alpha, mixture) cell (the cells of
-one mixture index as one batch of the engine) and keeps only small summaries (cached): per-run tLog-RMSE per component (eqs. 18 and 20 of 001, as defined in
-:mod:`lib.metrics`), the metric's scale E|X|, the KL divergence of the latent law from N(0, I_D), the
+one mixture index as one batch of the engine) and keeps only small summaries (cached): per-run tLog-RMSE
+per component (eqs. 18 and 20 of 001, as defined in :mod:`lib.metrics`), the metric's scale E|X|, the KL divergence of the latent law from N(0, I_D), the
 run-to-run spread and the mean gap of the second layer v over time (Fig. 4 of 000).
 
 Conventions
@@ -178,9 +178,9 @@ def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = Tru
     shape = (len(ms), len(alphas), n_mixtures)
     out = SweepResult(setup, ms, alphas, n_mixtures, bool(standardize), variant, t=np.empty(0))
     out.kl, out.kl_err = np.zeros(shape), np.zeros(shape)
-    cells = [(i, j, x) for x in range(n_mixtures) for i in range(len(ms)) for j in range(len(alphas))]
     for x in range(n_mixtures):          # one engine call per mixture index: its cells share weights and seed
-        cs = {(i, j): setup.comparison(alphas[j], ms[i], standardize, variant, x) for i, j, xx in cells if xx == x}
+        cs = {(i, j): setup.comparison(alpha, m, standardize, variant, x)
+              for i, m in enumerate(ms) for j, alpha in enumerate(alphas)}
         unique = list(dict.fromkeys(cs.values()))          # alpha = 0 is the same Gaussian cell for every m
         results = dict(zip(unique, _batch(unique)))
         for (i, j), c in cs.items():
