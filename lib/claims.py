@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 from . import chapters, paths
 from .cache import _jsonable, code_hash
+from .paper_tables import PAPER_TABLES  # noqa: F401  (part of this module's interface)
 from .profiles import profile_parameters
 from .validate import ParameterError
 
@@ -80,38 +81,6 @@ PAPER_CLAIMS: dict[str, PaperClaim] = {c.key: c for c in [
     PaperClaim("7", "V.3", "Pseudo-real MNIST: the ODE approximately predicts SGD; the pseudo-teacher beats "
                "random teachers (t-test)."),
 ]}
-
-_TABLE_COLUMNS = ["Q00", "Q01", "Q10", "Q11", "R00", "R01", "R10", "R11", "v0", "v1"]
-
-# Paper 001, appendix F, Tables I (erf) and II (ReLU): tLog-RMSE per order-parameter component between ODE
-# and SGD, standardised GM(alpha, m=2), and the mean absolute value E[|X|] of each component. Transcribed.
-PAPER_TABLES: dict[str, dict] = {
-    "I": {"caption": "m = 2, erf activation", "columns": _TABLE_COLUMNS, "rows": {
-        "alpha=0": [0.090, 0.040, 0.035, 0.093, 0.030, 0.036, 0.036, 0.032, 0.012, 0.014],
-        "alpha=1": [0.083, 0.044, 0.039, 0.092, 0.028, 0.036, 0.036, 0.032, 0.012, 0.013],
-        "alpha=2": [0.091, 0.044, 0.037, 0.092, 0.028, 0.036, 0.036, 0.032, 0.013, 0.015],
-        "alpha=3": [0.086, 0.044, 0.039, 0.095, 0.028, 0.035, 0.037, 0.032, 0.012, 0.014],
-        "alpha=4": [0.091, 0.041, 0.037, 0.094, 0.028, 0.038, 0.037, 0.033, 0.013, 0.014],
-        "alpha=5": [0.085, 0.042, 0.037, 0.088, 0.028, 0.037, 0.036, 0.031, 0.013, 0.014],
-        "alpha=6": [0.083, 0.043, 0.036, 0.096, 0.027, 0.034, 0.036, 0.032, 0.012, 0.014],
-        "alpha=7": [0.088, 0.044, 0.040, 0.092, 0.027, 0.036, 0.037, 0.032, 0.013, 0.014],
-        "alpha=8": [0.090, 0.042, 0.037, 0.094, 0.029, 0.036, 0.037, 0.032, 0.012, 0.014],
-        "alpha=9": [0.083, 0.041, 0.037, 0.089, 0.029, 0.035, 0.036, 0.030, 0.013, 0.015],
-        "E[|X|]": [0.995, 0.093, 0.093, 0.988, 0.088, 0.126, 0.129, 0.085, 0.488, 0.508]}},
-    "II": {"caption": "m = 2, ReLU activation", "columns": _TABLE_COLUMNS, "rows": {
-        "alpha=0": [0.037, 0.036, 0.038, 0.041, 0.024, 0.024, 0.026, 0.028, 0.006, 0.006],
-        "alpha=1": [0.037, 0.035, 0.038, 0.041, 0.024, 0.025, 0.027, 0.027, 0.007, 0.006],
-        "alpha=2": [0.036, 0.036, 0.038, 0.039, 0.025, 0.025, 0.026, 0.028, 0.006, 0.006],
-        "alpha=3": [0.035, 0.035, 0.039, 0.040, 0.025, 0.025, 0.027, 0.028, 0.008, 0.006],
-        "alpha=4": [0.037, 0.036, 0.037, 0.044, 0.025, 0.025, 0.026, 0.031, 0.006, 0.006],
-        "alpha=5": [0.037, 0.037, 0.037, 0.041, 0.025, 0.026, 0.027, 0.028, 0.006, 0.007],
-        "alpha=6": [0.035, 0.036, 0.037, 0.042, 0.025, 0.024, 0.027, 0.028, 0.006, 0.006],
-        "alpha=7": [0.037, 0.035, 0.038, 0.041, 0.025, 0.026, 0.027, 0.028, 0.007, 0.007],
-        "alpha=8": [0.037, 0.036, 0.038, 0.039, 0.025, 0.024, 0.026, 0.027, 0.006, 0.006],
-        "alpha=9": [0.036, 0.033, 0.040, 0.038, 0.026, 0.025, 0.026, 0.028, 0.006, 0.006],
-        "E[|X|]": [0.847, 0.053, 0.064, 1.009, 0.053, 0.089, 0.072, 0.165, 0.507, 0.597]}},
-}
-
 
 def records_dir() -> Path:
     """Folder of the claim records (under the git-ignored output folder)."""

@@ -24,7 +24,7 @@ PROFILES: dict[str, dict[str, dict]] = {
                             "t_max": 100.0, "appendix_study": True,
                             "appendix_laws": ["Gaussian", "uniform", "beta (arcsine)", "beta (skewed)", "Poisson",
                                               "Laplace", "Pareto", "Gaussian mixture", "Lorentz", "Pareto, shape 2.5"],
-                            "study_sizes": [100, 1000, 10_000, 100_000, 1_000_000], "cumulant_samples": 100_000},
+                            "study_sizes": [100, 1000, 10_000, 100_000, 1_000_000], "cumulant_samples": 100_000, "replicate_N": [500, 1000, 2000]},
         "07_pseudo_real": {"P": 10_000, "D": 500, "iterations": 300, "teacher_iterations": 300, "runs": 10,
                            "t_max": 100.0, "points": 40, "appendix_teachers": 4, "test_samples": 2000,
                            "field_samples": 100_000},

@@ -24,16 +24,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import validate
 from .cache import cached
-from .claims import PAPER_TABLES
 from .compare import METRICS, Comparison, ComparisonResult, compare
 from .functions import ACTIVATIONS, FOLDS
 from .inputs import GMM_VARIANTS
 from .kl import kl_exact, kl_monte_carlo
 from .metrics import log_time_indices
 from .model import Model
+from .paper_tables import PAPER_TABLES, TABLE_COLUMNS
 from .section5 import guarded_batch
 
 KL_MC_SAMPLES = 4_000   # Monte Carlo samples for the shared-label KL (its standard error is reported)
@@ -152,10 +153,10 @@ class SweepResult:
         return self.kl.mean(axis=-1)
 
 
-def _batch(cs: list[Comparison]) -> list[ComparisonResult]:
+def _batch(cs: list[Comparison], progress: bool = False) -> list[ComparisonResult]:
     """``compare(c)`` for every c, in one engine call (:func:`lib.section5.guarded_batch`, cached); a diverged
     run is an error here, as it is for ``compare``."""
-    outcomes = guarded_batch(tuple(cs))
+    outcomes = guarded_batch(tuple(cs), progress=progress)
     for c, o in zip(cs, outcomes):
         if o.diverged:
             raise RuntimeError(f"SGD diverged in {o.diverged} of {c.runs} runs of the cell {c.dist} {dict(c.params)} "
@@ -166,9 +167,10 @@ def _batch(cs: list[Comparison]) -> list[ComparisonResult]:
 
 @cached
 def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = True,
-          variant: str = "coordinate") -> SweepResult:
+          variant: str = "coordinate", progress: bool = True) -> SweepResult:
     """Run every (m, alpha, mixture) cell (:meth:`Setup.comparison`) and summarise it (cached). The cells of
-    one mixture index share initial weights and seed and run as one batch (runs x cells SGD runs)."""
+    one mixture index share initial weights and seed and run as one batch (runs x cells SGD runs).
+    ``progress``: a bar over the mixture indices and one over the steps of each batch (not in the cache key)."""
     ms = tuple(validate.integer("ms", m, 1) for m in ms)
     alphas = tuple(validate.real("alphas", a, nonnegative=True) for a in alphas)
     if not ms or not alphas:
@@ -178,11 +180,12 @@ def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = Tru
     shape = (len(ms), len(alphas), n_mixtures)
     out = SweepResult(setup, ms, alphas, n_mixtures, bool(standardize), variant, t=np.empty(0))
     out.kl, out.kl_err = np.zeros(shape), np.zeros(shape)
-    for x in range(n_mixtures):          # one engine call per mixture index: its cells share weights and seed
-        cs = {(i, j): setup.comparison(alpha, m, standardize, variant, x)
-              for i, m in enumerate(ms) for j, alpha in enumerate(alphas)}
+    label = f"{setup.g}, {'standardised' if standardize else 'raw'} {variant} mixtures"
+    for x in tqdm(range(n_mixtures), desc=label, unit="mixture", disable=not progress):
+        cs = {(i, j): setup.comparison(alpha, m, standardize, variant, x)     # one engine call per mixture
+              for i, m in enumerate(ms) for j, alpha in enumerate(alphas)}    # index: shared weights and seed
         unique = list(dict.fromkeys(cs.values()))          # alpha = 0 is the same Gaussian cell for every m
-        results = dict(zip(unique, _batch(unique)))
+        results = dict(zip(unique, _batch(unique, progress)))
         for (i, j), c in cs.items():
             r = results[c]
             if out.vgap is None:
@@ -205,10 +208,9 @@ def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = Tru
 # --- Tables I and II of 001 -----------------------------------------------------------------------
 
 # The paper's values (001, appendix F, Tables I (erf) and II (ReLU): per-component tLog-RMSE for
-# standardised GM(alpha, m = 2) and the E[|X|] row) are transcribed once, in lib.claims.PAPER_TABLES;
+# standardised GM(alpha, m = 2) and the E[|X|] row) are transcribed once, in lib.paper_tables;
 # checked against shared/paper/001_*.txt lines 2128-2180. Activation -> table key:
 PAPER_TABLE_OF = {"erf": "I", "relu": "II"}
-TABLE_COLUMNS = ("Q00", "Q01", "Q10", "Q11", "R00", "R01", "R10", "R11", "v0", "v1")
 
 
 def paper_table(g: str) -> dict[str, list[float]]:

@@ -157,8 +157,10 @@ glue("gmm_sgn_gap", f"{abs(v3[('sgn', 'gmm')]['gap']):.3f}", display=False)
 # used here gives {glue:text}`gmm_sgn_gap`. So Lemma V.3 does *not* hold for one coordinate in general:
 # matching two cumulants fixes $\mathbb E[x]$ and $\mathbb E[x^2]$, not the median that $\mathbb E[\operatorname{sgn} x]$
 # measures. What rescues the model is that the folding function acts on $U = CF/\sqrt D$, a weighted sum of
-# $D$ independent standardised coordinates. By the central limit theorem its higher cumulants vanish like
-# $D^{-1/2}$ (skewness) and $D^{-1}$, and the lemma becomes true in the limit in which the theory is stated.
+# $D$ independent standardised coordinates. By the central limit theorem its higher cumulants vanish: the
+# excess kurtosis like $D^{-1}$, and the skewness like $D^{-1}$ as well, because the weights $F$ have random
+# signs (with weights of one sign it would shrink only like $D^{-1/2}$). The lemma becomes true in the limit
+# in which the theory is stated.
 # The next figure measures $\mathbb E[f(u)]$ for $u = C\cdot F/|F|$ against the Gaussian with the same mean
 # and variance.
 

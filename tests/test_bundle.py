@@ -161,3 +161,17 @@ def test_driver_refuses_a_chapter_without_paper_profile():
 
     with pytest.raises(bundle.ParameterError, match="no paper profile for 05_lemmas"):
         paper.regenerate(["05_lemmas"])
+
+
+@pytest.mark.parametrize("module", ["section3", "section4", "section5", "ode_study", "section_mnist", "equivalence"])
+def test_simulation_results_do_not_depend_on_the_report_machinery(module):
+    """A cached result is keyed by the code its module imports (transitively). The modules that compute the
+    paper-profile results must not reach the report and bundle code, or an edit there would make hours of
+    bundled results stale."""
+    seen, todo = set(), [module]
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            todo.extend(cache._lib_imports(m) - seen)
+    assert not seen & {"claims", "bundle", "profiles", "run", "chapters", "bench", "paper"}, sorted(seen)
