@@ -378,12 +378,17 @@ rep_pool = [x for x in rep_tested if moments[x].finite_kurtosis]
 rep_fw = None
 
 
-def replicate(sd, n=N):
-    """The study's laws in the setting rep_combo with seed sd and N = n (D in proportion): floor tests per metric."""
-    if sd == seed and n == N:            # a law's runs do not depend on the batch: reuse the main runs
+def replicate(sd, n=N, exact=False):
+    """The study's laws in the setting rep_combo with seed sd and N = n (D in proportion): floor tests per metric.
+    ``exact``: standardise with the laws' exact mean and variance instead of sample estimates (same draws)."""
+    model = Model(N=n, D=round(n * D / N), K=K, M=M, lr=lr, g=rep_combo[0], f=rep_combo[1])
+    if exact:
+        cs = tuple(s5.comparison(model, by_label[x], runs=runs, t_max=t_max, points=points, seed=sd,
+                                 standardize_samples=None) for x in replicate_laws)
+        outs = dict(zip(replicate_laws, s5.guarded_batch(cs)))
+    elif sd == seed and n == N:          # a law's runs do not depend on the batch: reuse the main runs
         outs = {x: sweeps[rep_combo][x] for x in replicate_laws}
     else:
-        model = Model(N=n, D=round(n * D / N), K=K, M=M, lr=lr, g=rep_combo[0], f=rep_combo[1])
         outs = s5.sweep(model, [by_label[x] for x in replicate_laws], runs=runs, t_max=t_max, points=points, seed=sd)
     return {name: s5.floor_test(outs, reference, rep_pool, name, level=level) for name in s5.GAPS}
 
@@ -470,7 +475,8 @@ if size_seed_log:
     ax.legend(fontsize=8, ncol=2)
     style.savefig(fig, "excess_versus_N")
     glue("size_fig", fig, display=False)
-    lines = ["| $N$ | $D$ | geometric mean ratio (± s.e. over seeds) | share of ratios > 1 | largest $t$ (law, metric, seed) |",
+    lines = ["| $N$ | $D$ | geometric mean ratio (± s.e. over seeds) | share of ratios > 1 "
+             "| largest $t$ (law, metric, seed) |",
              "|---|---|---|---|---|"]
     for n in Ns:
         rs = [r for m, _, _, r in size_points if m == n]
@@ -489,7 +495,13 @@ if size_seed_log:
     else:
         verdict = "no trend with the size of the network is resolved by these seeds"
     glue("size_verdict", verdict, display=False)
-    glue("size_halving", f"{np.log(geo[Ns[0]]) * (Ns[0] / Ns[-1]):.3f}", display=False)
+    glue("size_pred_last", f"{geo[Ns[0]] ** (Ns[0] / Ns[-1]):.2f}", display=False)
+    # log-ratio proportional to 1/N through the smallest N's value: its least-squares slope against log N
+    x_fit = np.log(np.array([n for n, _ in size_seed_log], dtype=float))
+    y_pred = np.log(geo[Ns[0]]) * Ns[0] / np.exp(x_fit)
+    pred_slope = stats.linregress(x_fit, y_pred).slope
+    glue("size_pred_slope", f"{pred_slope:.3f}", display=False)
+    glue("size_pred_z", f"{(fit.slope - pred_slope) / fit.stderr:.1f}", display=False)
 else:
     fit = None
     for key in ("size_fig",):
@@ -497,7 +509,8 @@ else:
         ax.axis("off")
         ax.text(0.5, 0.5, "not run under these parameters", ha="center")
         glue(key, fig, display=False)
-    for key in ("size_Ns", "size_geo_first", "size_geo_last", "size_slope", "size_verdict", "size_halving"):
+    for key in ("size_Ns", "size_geo_first", "size_geo_last", "size_slope", "size_verdict", "size_pred_last",
+                "size_pred_slope", "size_pred_z"):
         glue(key, "(not run)", display=False)
 
 # %% [markdown]
@@ -514,7 +527,54 @@ else:
 # {glue:text}`size_geo_last` at the largest. A straight-line fit of the log-ratio (mean over laws and
 # metrics, one value per seed and $N$) against $\log N$ has the slope {glue:text}`size_slope` (± its
 # standard error): {glue:text}`size_verdict`. A bias of order $1/D$ would make the log-ratio fall like
-# $1/N$, from its value at the smallest $N$ to about {glue:text}`size_halving` at the largest.
+# $1/N$, so that the ratio would go from {glue:text}`size_geo_first` at the smallest $N$ to about
+# {glue:text}`size_pred_last` at the largest; fitted like the data, that decay has the slope
+# {glue:text}`size_pred_slope`, and the measured slope lies {glue:text}`size_pred_z` standard errors above it.
+#
+# One cause of an excess that does not shrink with $N$ is built into the procedure: each law is
+# standardised with a mean and variance estimated from $10^4$ draws, so every coordinate of $C$ keeps a
+# mean error of about $10^{-2}$, and the projections $U$ and $\nu$ inherit offsets of that size whatever
+# $D$ is, while the Gaussian reference is exactly $\mathcal N(0, I_D)$. To measure this part we repeat
+# the study at the main $N$ with the exact population mean and variance of each law (same draws, same
+# weights):
+
+# %%
+exact_rows = {}
+for sd in ([seed] + list(replicate_seeds)) if replicate_seeds else []:
+    fts_x, fts_s = replicate(sd, exact=True), replicate(sd)
+    logs = {key: [np.log(f[name].ratio(x)) for x in rep_tested for name in s5.GAPS] for key, f in
+            (("sample", fts_s), ("exact", fts_x))}
+    exact_rows[sd] = (float(np.exp(np.mean(logs["sample"]))), float(np.exp(np.mean(logs["exact"]))),
+                      max((fts_x[name].t[x], x, name) for x in rep_tested for name in s5.GAPS))
+if exact_rows:
+    lines = ["| seed | geometric mean ratio, sample moments | exact moments "
+             "| largest $t$ with exact moments (law, metric) |",
+             "|---|---|---|---|"]
+    for sd, (g_s, g_x, (t_x, x_x, n_x)) in exact_rows.items():
+        lines.append(f"| {sd} | {g_s:.2f} | {g_x:.2f} | {t_x:.1f} ({x_x}, {n_x}) |")
+    display(Markdown("\n".join(lines)))
+    geo_s = float(np.exp(np.mean([np.log(r[0]) for r in exact_rows.values()])))
+    geo_x = float(np.exp(np.mean([np.log(r[1]) for r in exact_rows.values()])))
+    t_x_max = max(r[2] for r in exact_rows.values())
+    glue("exact_geo_s", f"{geo_s:.2f}", display=False)
+    glue("exact_geo_x", f"{geo_x:.2f}", display=False)
+    glue("exact_worst", f"{t_x_max[0]:.1f} ({t_x_max[1]}, {t_x_max[2]})", display=False)
+    glue("exact_verdict", "most of the excess is the error of the sample standardisation" if geo_x - 1 < (geo_s - 1) / 2
+         else "most of the excess remains: it belongs to the laws, not to the sample standardisation", display=False)
+else:
+    for key in ("exact_geo_s", "exact_geo_x", "exact_worst", "exact_verdict"):
+        glue(key, "(not run)", display=False)
+
+# %% [markdown]
+# Over the seeds the geometric mean of the ratios is {glue:text}`exact_geo_s` with sample moments and
+# {glue:text}`exact_geo_x` with exact ones, and the largest $t$ with exact moments is
+# {glue:text}`exact_worst`: {glue:text}`exact_verdict`.
+#
+# We have no tested explanation for what remains. A candidate is the tail of the laws: a run at size $N$
+# draws $N t_{\max} D$ coordinates, so the largest standardised values it meets grow with $N$ for every law
+# with a power-law tail (Pareto), and slowly for exponential tails (Laplace, Poisson), and single large
+# inputs kick the weights by steps that the ODE, which sees only second moments, does not describe. That
+# mechanism would not fade with $N$; testing it needs laws with the same kurtosis and different tails.
 
 # %% [markdown]
 # ## Fig. 8: the Lorentz input, standardised with more and more samples
