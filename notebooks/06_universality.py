@@ -84,7 +84,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 from scipy import stats
 
-from lib import style
+from lib import excess, style
 from lib import section5 as s5
 from lib.section4 import ode_movement
 from lib.model import Model
@@ -444,19 +444,15 @@ size_points, size_seed_log, size_worst = [], {}, {}
 for n in replicate_N if replicate_seeds else []:
     for sd in [seed] + list(replicate_seeds):
         fts = replicate(sd, n)
-        logs = {x: np.log([fts[name].ratio(x) for name in s5.GAPS]) for x in rep_tested}
-        size_points += [(n, sd, x, float(np.exp(v.mean()))) for x, v in logs.items()]
-        size_seed_log[n, sd] = float(np.mean(list(logs.values())))
-        size_worst[n, sd] = max((fts[name].t[x], x, name) for x in rep_tested for name in s5.GAPS)
-if size_seed_log:
-    Ns = sorted(set(replicate_N))
-    per_N = {n: np.array([v for (m, _), v in size_seed_log.items() if m == n]) for n in Ns}
-    geo = {n: float(np.exp(v.mean())) for n, v in per_N.items()}
-    geo_se = {n: float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else math.nan for n, v in per_N.items()}
-    fit = stats.linregress(np.log([n for n, _ in size_seed_log]), list(size_seed_log.values()))
+        size_points += [(n, x, float(np.exp(v.mean()))) for x, v in excess.log_ratios(fts, rep_tested).items()]
+        size_seed_log[n, sd] = excess.mean_log_ratio(fts, rep_tested)
+        size_worst[n, sd] = excess.largest_t(fts, rep_tested)
+fit = excess.size_trend(size_seed_log) if len(set(replicate_N)) > 1 and replicate_seeds else None
+if fit is not None:
+    Ns, geo, geo_se = fit.Ns, fit.geo, fit.geo_se
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for i, x in enumerate(rep_tested):
-        pts = [(n, r) for n, _, law, r in size_points if law == x]
+        pts = [(n, r) for n, law, r in size_points if law == x]
         ax.plot([n * 1.04 ** (i - (len(rep_tested) - 1) / 2) for n, _ in pts], [r for _, r in pts], "o",
                 color=style.PALETTE[i % len(style.PALETTE)], ms=5, alpha=0.8, label=x)
     ax.errorbar(Ns, [geo[n] for n in Ns], yerr=[[geo[n] * (1 - np.exp(-geo_se[n])) for n in Ns],
@@ -476,34 +472,28 @@ if size_seed_log:
     style.savefig(fig, "excess_versus_N")
     glue("size_fig", fig, display=False)
     lines = ["| $N$ | $D$ | geometric mean ratio (± s.e. over seeds) | share of ratios > 1 "
-             "| largest $t$ (law, metric, seed) |",
-             "|---|---|---|---|---|"]
+             "| largest $t$ (law, metric, seed) |", "|---|---|---|---|---|"]
     for n in Ns:
-        rs = [r for m, _, _, r in size_points if m == n]
+        rs = np.array([r for m, _, r in size_points if m == n])
         t_w, x_w, name_w, sd_w = max((*size_worst[m, sd], sd) for m, sd in size_worst if m == n)
-        lines.append(f"| {n} | {round(n * D / N)} | {geo[n]:.2f} ± {geo[n] * geo_se[n]:.2f} | "
-                     f"{np.mean(np.array(rs) > 1):.0%} | {t_w:.1f} ({x_w}, {name_w}, seed {sd_w}) |")
+        lines.append(f"| {n} | {round(n * D / N)} | {geo[n]:.2f} ± {geo[n] * geo_se[n]:.2f} | {np.mean(rs > 1):.0%} "
+                     f"| {t_w:.1f} ({x_w}, {name_w}, seed {sd_w}) |")
     display(Markdown("\n".join(lines)))
     glue("size_Ns", ", ".join(map(str, Ns)), display=False)
     glue("size_geo_first", f"{geo[Ns[0]]:.2f}", display=False)
     glue("size_geo_last", f"{geo[Ns[-1]]:.2f}", display=False)
-    glue("size_slope", f"{fit.slope:.3f} ± {fit.stderr:.3f}", display=False)
-    if fit.slope < -2 * fit.stderr:
+    glue("size_slope", f"{fit.slope:.3f} ± {fit.slope_se:.3f}", display=False)
+    if fit.slope < -2 * fit.slope_se:
         verdict = "the excess shrinks as the network grows, as a finite-size residue should"
-    elif fit.slope > 2 * fit.stderr:
+    elif fit.slope > 2 * fit.slope_se:
         verdict = "the excess grows with the network, which a finite-size residue cannot explain"
     else:
         verdict = "no trend with the size of the network is resolved by these seeds"
     glue("size_verdict", verdict, display=False)
-    glue("size_pred_last", f"{geo[Ns[0]] ** (Ns[0] / Ns[-1]):.2f}", display=False)
-    # log-ratio proportional to 1/N through the smallest N's value: its least-squares slope against log N
-    x_fit = np.log(np.array([n for n, _ in size_seed_log], dtype=float))
-    y_pred = np.log(geo[Ns[0]]) * Ns[0] / np.exp(x_fit)
-    pred_slope = stats.linregress(x_fit, y_pred).slope
-    glue("size_pred_slope", f"{pred_slope:.3f}", display=False)
-    glue("size_pred_z", f"{(fit.slope - pred_slope) / fit.stderr:.1f}", display=False)
+    glue("size_pred_last", f"{fit.predicted(Ns[-1]):.2f}", display=False)
+    glue("size_pred_slope", f"{fit.pred_slope:.3f}", display=False)
+    glue("size_pred_z", f"{(fit.slope - fit.pred_slope) / fit.slope_se:.1f}", display=False)
 else:
-    fit = None
     for key in ("size_fig",):
         fig, ax = plt.subplots(figsize=(4, 1))
         ax.axis("off")
@@ -541,20 +531,18 @@ else:
 # %%
 exact_rows = {}
 for sd in ([seed] + list(replicate_seeds)) if replicate_seeds else []:
-    fts_x, fts_s = replicate(sd, exact=True), replicate(sd)
-    logs = {key: [np.log(f[name].ratio(x)) for x in rep_tested for name in s5.GAPS] for key, f in
-            (("sample", fts_s), ("exact", fts_x))}
-    exact_rows[sd] = (float(np.exp(np.mean(logs["sample"]))), float(np.exp(np.mean(logs["exact"]))),
-                      max((fts_x[name].t[x], x, name) for x in rep_tested for name in s5.GAPS))
+    fts_x = replicate(sd, exact=True)
+    exact_rows[sd] = (excess.mean_log_ratio(replicate(sd), rep_tested), excess.mean_log_ratio(fts_x, rep_tested),
+                      excess.largest_t(fts_x, rep_tested))
 if exact_rows:
     lines = ["| seed | geometric mean ratio, sample moments | exact moments "
              "| largest $t$ with exact moments (law, metric) |",
              "|---|---|---|---|"]
-    for sd, (g_s, g_x, (t_x, x_x, n_x)) in exact_rows.items():
-        lines.append(f"| {sd} | {g_s:.2f} | {g_x:.2f} | {t_x:.1f} ({x_x}, {n_x}) |")
+    for sd, (l_s, l_x, (t_x, x_x, n_x)) in exact_rows.items():
+        lines.append(f"| {sd} | {np.exp(l_s):.2f} | {np.exp(l_x):.2f} | {t_x:.1f} ({x_x}, {n_x}) |")
     display(Markdown("\n".join(lines)))
-    geo_s = float(np.exp(np.mean([np.log(r[0]) for r in exact_rows.values()])))
-    geo_x = float(np.exp(np.mean([np.log(r[1]) for r in exact_rows.values()])))
+    geo_s = float(np.exp(np.mean([r[0] for r in exact_rows.values()])))
+    geo_x = float(np.exp(np.mean([r[1] for r in exact_rows.values()])))
     t_x_max = max(r[2] for r in exact_rows.values())
     glue("exact_geo_s", f"{geo_s:.2f}", display=False)
     glue("exact_geo_x", f"{geo_x:.2f}", display=False)
@@ -990,13 +978,14 @@ if rep_rows:
                                   f"every seed (g = {rep_combo[0]}, f = {rep_combo[1]}).")
     print(f"other seeds: {'pass' if passed else 'FAIL'} ({rep_fail or 'none above t_fw'}); recorded, not asserted")
 if fit is not None:
-    passed = book.check(f"V.2.finite-size-{rep_combo[0]}-{rep_combo[1]}", fit.slope < -2 * fit.stderr, paper_claim="6",
-                        measured=f"slope {fit.slope:.3f} +- {fit.stderr:.3f}; geometric mean ratio "
-                                 + ", ".join(f"{geo[n]:.2f} (N = {n})" for n in Ns),
+    passed = book.check(f"V.2.finite-size-{rep_combo[0]}-{rep_combo[1]}", fit.slope < -2 * fit.slope_se,
+                        paper_claim="6",
+                        measured=f"slope {fit.slope:.3f} +- {fit.slope_se:.3f}; geometric mean ratio "
+                                 + ", ".join(f"{fit.geo[n]:.2f} (N = {n})" for n in fit.Ns),
                         tolerance="slope of the log-ratio to the floor against log N < -2 s.e.",
                         statement=f"The excess of the finite-variance laws {', '.join(rep_tested)} over the Gaussian "
                                   f"floor shrinks as N and D grow together (g = {rep_combo[0]}, f = {rep_combo[1]}).")
-    print(f"excess versus N: {'pass' if passed else 'FAIL'} (slope {fit.slope:.3f} +- {fit.stderr:.3f}); "
+    print(f"excess versus N: {'pass' if passed else 'FAIL'} (slope {fit.slope:.3f} +- {fit.slope_se:.3f}); "
           "recorded, not asserted")
 for (combo, label), st in heavy_stats.items():
     t_h = max(t for _, t in st.values())
