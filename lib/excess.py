@@ -10,7 +10,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from . import validate
 from .validate import ParameterError
+
+
+def family_t(level: float, n_tests: int, dof: int) -> float:
+    """Critical t that holds the one-sided ``level`` for ``n_tests`` tests together (Bonferroni: the Student
+    quantile at level / n_tests with ``dof`` degrees of freedom)."""
+    level = validate.real("level", level, positive=True, maximum=0.5)
+    n_tests = validate.integer("n_tests", n_tests, 1)
+    return float(stats.t.isf(level / n_tests, validate.integer("dof", dof, 1)))
 
 
 def log_ratios(tests: dict, laws) -> dict[str, np.ndarray]:

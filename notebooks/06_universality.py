@@ -82,7 +82,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
-from scipy import stats
 
 from lib import excess, style
 from lib import section5 as s5
@@ -229,10 +228,9 @@ pools = {combo: [label for label in sweeps[combo] if moments[label].finite_kurto
 tests = {combo: {name: s5.floor_test(sweeps[combo], reference, pools[combo], name, level=level) for name in s5.GAPS}
          for combo in combos}
 # The claim is about every law and metric of a setting at once, so its critical value holds the
-# family-wise level: Bonferroni over the law-metric tests, t_fw = Student quantile at level / n_tests.
+# family-wise level: Bonferroni over the law-metric tests (lib.excess.family_t).
 def t_family(n_tests, dof):
-    """Critical t that holds the one-sided level for n_tests tests together (Bonferroni)."""
-    return float(stats.t.isf(level / max(n_tests, 1), dof))
+    return excess.family_t(level, max(n_tests, 1), dof)
 
 
 n_tests = {combo: len(s5.GAPS) * len([x for x in finite_of[combo] if x != reference]) for combo in combos}

@@ -52,3 +52,11 @@ def test_size_trend_of_a_constant_excess_has_zero_slope():
 def test_size_trend_needs_two_sizes():
     with pytest.raises(ParameterError, match="two sizes"):
         excess.size_trend({(1000, 0): 0.1, (1000, 1): 0.2})
+
+
+def test_family_t_is_the_bonferroni_quantile():
+    assert excess.family_t(0.001, 1, 10**7) == pytest.approx(3.0902, abs=1e-3)      # normal quantile at 1e-3
+    assert excess.family_t(0.05, 10, 10**7) == pytest.approx(excess.family_t(0.005, 1, 10**7))
+    assert excess.family_t(0.001, 28, 72) > excess.family_t(0.001, 1, 72)
+    with pytest.raises(ParameterError, match="n_tests"):
+        excess.family_t(0.001, 0, 72)
