@@ -5,7 +5,8 @@
     python -m lib.paper --force              # also chapters whose bundle is current
 
 Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped;
-the others execute through papermill (a progress bar per cell, the library's own bars inside), each
+the others execute through papermill after the committed stash of expensive results (``lib.stash``) has been
+restored into the cache (a progress bar per cell, the library's own bars inside), each
 finished result going to the cache at once, so an interrupted run resumes where it stopped when started
 again. After each chapter its bundle and provenance (wall time and machine included) are written to
 ``results/paper/<chapter>/`` and the wall time is printed.
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import bundle, chapters
+from . import bundle, chapters, stash
 from .profiles import PROFILES
 from .run import execute
 from .validate import ParameterError
@@ -38,6 +39,9 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
         raise ParameterError(f"no paper profile for {', '.join(unknown)}; chapters with one: "
                              f"{', '.join(paper_chapters())}")
     times: dict[str, float | str] = {}
+    restored = stash.restore()
+    if restored:
+        print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
     for i, stem in enumerate(todo, 1):
         current, reason, _ = bundle.status(stem)
         if current and not force:

@@ -1,0 +1,83 @@
+"""The committed stash of expensive cached results: save what took long, restore it on a fresh cache so the
+computation is not repeated, never restore a result of older code."""
+import json
+import lzma
+
+import numpy as np
+import pytest
+
+from lib import cache, paths, stash
+
+
+@pytest.fixture
+def fresh(monkeypatch, tmp_path):
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash"))
+    cache.reset_sources()
+    yield tmp_path
+    cache.reset_sources()
+
+
+@cache.cached
+def _slow_square(x: float) -> dict:
+    _slow_square.calls += 1
+    return {"x": x, "y": np.arange(5) * x}
+
+
+_slow_square.calls = 0
+
+
+def _compute(*xs):
+    return [_slow_square(x) for x in xs]
+
+
+def _set_wall(x: float, seconds: float):
+    """Pretend the cached call with argument x took ``seconds`` (its record's wall time)."""
+    digest, _ = cache.key_of(_slow_square.cache_name, {"x": x}, None)
+    rec = paths.cache_dir() / "_slow_square" / f"{digest}.json"
+    data = json.loads(rec.read_text())
+    data["wall_s"] = seconds
+    rec.write_text(json.dumps(data))
+    return digest
+
+
+def test_save_keeps_only_slow_entries_compressed_and_restore_serves_them_without_computing(fresh, monkeypatch):
+    _compute(1.0, 2.0)
+    slow = _set_wall(1.0, 120.0)
+    _set_wall(2.0, 3.0)
+    added = stash.save(min_seconds=60)
+    assert [e.digest for e in added] == [slow]
+    packed = stash.stash_dir() / "_slow_square" / f"{slow}.pkl.xz"
+    original = (paths.cache_dir() / "_slow_square" / f"{slow}.pkl").read_bytes()
+    assert lzma.decompress(packed.read_bytes()) == original
+    assert stash.save(min_seconds=60) == []                          # nothing twice
+
+    monkeypatch.setenv("HMM_CACHE_DIR", str(fresh / "other-machine"))
+    assert [e.digest for e in stash.restore()] == [slow]
+    assert stash.restore() == []                                     # already there
+    calls = _slow_square.calls
+    assert _slow_square(1.0)["y"].tolist() == [0, 1, 2, 3, 4]
+    assert _slow_square.calls == calls                              # served by the restored entry
+    _slow_square(2.0)
+    assert _slow_square.calls == calls + 1                          # the cheap one was not stashed
+
+
+def test_a_stashed_result_of_changed_code_is_neither_restored_nor_kept(fresh, monkeypatch):
+    _compute(3.0)
+    _set_wall(3.0, 100.0)
+    (entry,) = stash.save()
+    rec = stash.stash_dir() / entry.folder / f"{entry.digest}.json"
+    data = json.loads(rec.read_text())
+    data["code"] = "0" * 16                                          # as if computed by other library code
+    rec.write_text(json.dumps(data))
+    monkeypatch.setenv("HMM_CACHE_DIR", str(fresh / "other-machine"))
+    assert stash.restore() == []
+    assert [e.digest for e in stash.prune()] == [entry.digest]
+    assert stash.stashed() == []
+
+
+def test_command_line(fresh, capsys):
+    assert stash.main(["list"]) == 0
+    assert "0 entries" in capsys.readouterr().out
+    assert stash.main(["save", "--min-seconds", "-1"]) == 2
+    assert "--min-seconds" in capsys.readouterr().err
