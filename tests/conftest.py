@@ -22,6 +22,7 @@ def _isolated_cache(tmp_path_factory):
     os.environ["HMM_FIGURE_DIR"] = str(tmp_path_factory.mktemp("figures"))
     os.environ["HMM_OUTPUT_DIR"] = str(tmp_path_factory.mktemp("output"))
     os.environ["HMM_BUNDLE_DIR"] = str(tmp_path_factory.mktemp("bundles"))   # committed bundles stay unseen
+    os.environ["HMM_STASH_DIR"] = str(tmp_path_factory.mktemp("stash"))      # and so does the committed stash
     torch.set_num_threads(1)
     yield
 

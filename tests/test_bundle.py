@@ -2,6 +2,7 @@
 recognising a stale bundle, and reading a current one without computing."""
 import json
 import os
+import shutil
 
 import pytest
 
@@ -154,6 +155,18 @@ def test_driver_runs_bundles_and_then_skips_a_chapter(monkeypatch, tmp_path):
     assert shown.profile == "paper" and result["exact"][False].shape == (2, 2)
     assert not (tmp_path / "empty-cache").exists()
     cache.reset_sources()
+
+    # A fresh machine: no cache, no bundle, but the stash of the first machine. The driver restores it and the
+    # chapter is bundled again from the restored result (the record of the original computation), not recomputed.
+    from lib import stash
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash"))
+    (saved,) = stash.save(min_seconds=0)
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    shutil.rmtree(tmp_path / "bundles")
+    assert paper.regenerate()["03_gaussian_mixtures"] > 0
+    rebundled = tmp_path / "bundles" / "03_gaussian_mixtures" / "cache" / saved.folder / f"{saved.digest}.json"
+    assert json.loads(rebundled.read_text()) == saved.record
 
 
 def test_driver_refuses_a_chapter_without_paper_profile():
