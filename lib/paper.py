@@ -4,11 +4,12 @@
     python -m lib.paper 04_mixture_dynamics  # one chapter
     python -m lib.paper --force              # also chapters whose bundle is current
 
-Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped;
-the others execute through papermill after the committed stash of expensive results (``lib.stash``) has been
-restored into the cache (a progress bar per cell, the library's own bars inside), each
-finished result going to the cache at once, so an interrupted run resumes where it stopped when started
-again. After each chapter its bundle and provenance (wall time and machine included) are written to
+Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped. Before
+the others run, the committed stash of expensive results (``lib.stash``) is restored into the cache. Each chapter
+executes through papermill with its output printed as it comes: a bar over its cells, and the library's own
+bars inside (refreshed at most every ``PROGRESS_SECONDS``, or ``TQDM_MININTERVAL`` if set). Every finished
+result goes to the cache at once, so an interrupted run resumes where it stopped when started again. After
+each chapter its bundle and provenance (wall time and machine included) are written to
 ``results/paper/<chapter>/`` and the wall time is printed.
 """
 from __future__ import annotations
@@ -24,6 +25,9 @@ from . import bundle, chapters, stash
 from .profiles import PROFILES
 from .run import execute
 from .validate import ParameterError
+
+
+PROGRESS_SECONDS = 30    # the chapter's output (its progress bars included) is printed, a bar at most this often
 
 
 def paper_chapters() -> list[str]:
@@ -53,10 +57,14 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
             trace = Path(tmp) / "trace.txt"
             os.environ["HMM_CACHE_TRACE"] = str(trace)
             start = time.perf_counter()
+            tqdm_interval = os.environ.get("TQDM_MININTERVAL")
+            os.environ.setdefault("TQDM_MININTERVAL", str(PROGRESS_SECONDS))
             try:
-                execute(stem, "paper", {"results_from": "compute"})
+                execute(stem, "paper", {"results_from": "compute"}, log_output=True)
             finally:
                 os.environ.pop("HMM_CACHE_TRACE", None)
+                if tqdm_interval is None:
+                    os.environ.pop("TQDM_MININTERVAL", None)
             wall = time.perf_counter() - start
             path = bundle.write(stem, trace, wall, max_bytes=max_bytes)
         print(f"[{i}/{len(todo)}] {stem}: {wall / 60:.1f} min, bundle {path.parent}", flush=True)

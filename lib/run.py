@@ -36,7 +36,7 @@ def notebook_parameters(ipynb: Path) -> dict:
 
 
 def execute(notebook: str, profile: str = "quick", params: dict | None = None,
-            out_dir: Path | None = None, quiet: bool = False) -> Path:
+            out_dir: Path | None = None, quiet: bool = False, log_output: bool = False) -> Path:
     """Execute ``notebook`` under ``profile`` with ``params``; return the executed .ipynb path."""
     import jupytext
     import papermill
@@ -63,7 +63,7 @@ def execute(notebook: str, profile: str = "quick", params: dict | None = None,
     os.environ["HMM_FIGURE_DIR"] = str(out_dir / "figures")
     try:
         papermill.execute_notebook(str(source_ipynb), str(executed), parameters=merged, kernel_name="python3",
-                                   cwd=str(paths.NOTEBOOKS), progress_bar=not quiet, log_output=False)
+                                   cwd=str(paths.NOTEBOOKS), progress_bar=not quiet, log_output=log_output)
     except papermill.PapermillExecutionError as err:
         if err.ename == "ParameterError":
             raise ParameterError(err.evalue) from None
