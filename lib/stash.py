@@ -72,7 +72,7 @@ def save(min_seconds: float = MIN_SECONDS) -> list[Entry]:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         src = paths.cache_dir() / e.folder / e.digest
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
         with open(src.with_suffix(".pkl"), "rb") as fin, lzma.open(tmp, "wb", preset=6) as fout:
             shutil.copyfileobj(fin, fout)
         os.replace(tmp, target)
@@ -90,7 +90,7 @@ def restore() -> list[Entry]:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         src = stash_dir() / e.folder / f"{e.digest}.pkl.xz"
-        tmp = dest.with_suffix(".tmp")
+        tmp = dest.with_suffix(f".{os.getpid()}.tmp")
         with lzma.open(src, "rb") as fin, open(tmp, "wb") as fout:
             shutil.copyfileobj(fin, fout)
         os.replace(tmp, dest)
