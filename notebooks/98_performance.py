@@ -253,10 +253,12 @@ else:
 # `make paper` runs every chapter under the paper profile and records the machine and the wall time of each
 # result with its bundle (see {doc}`../book/rerun`). The compute time is the sum of the times its results
 # took to compute; the last driver run can be much shorter, when the chapter resumed from the result cache
-# after an interruption or a failed check. Rows come from the bundles' provenance records.
+# after an interruption or a failed check. Rows come from the bundles' provenance records. A chapter too long
+# for one sitting is computed in pieces that are kept in the stash until it is complete; the last row, when
+# there is one, is the compute time of those pieces so far.
 
 # %% tags=["remove-input"]
-from lib import bundle, paper
+from lib import bundle, paper, stash
 
 lines = ["| chapter | compute time | last driver run | machine | bundle |", "|---|---|---|---|---|"]
 total = 0.0
@@ -270,6 +272,11 @@ for stem in paper.paper_chapters():
     lines.append(f"| {stem} | {spent / 60:.1f} min | {prov['wall_s'] / 60:.1f} min | {prov['device']} | "
                  f"{'current' if current else 'stale: ' + reason} |")
 lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | | |")
+pieces = [e for e in stash.stashed() if e.current]
+if pieces:                                   # a chapter being computed in pieces (lib.stash), not yet bundled
+    hours = sum(e.record.get("wall_s", 0.0) for e in pieces) / 3600
+    lines.append(f"| stashed pieces, not yet in a bundle (`results/stash/`) | {hours * 60:.1f} min | | "
+                 f"{len(pieces)} cached results | |")
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
