@@ -24,6 +24,7 @@ import lzma
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +110,29 @@ def prune() -> list[Entry]:
     return dropped
 
 
+def _interval(e: Entry) -> tuple[str, float, float]:
+    """(host, start, end) of the computation of ``e``, in seconds since the epoch (from its record)."""
+    end = time.mktime(time.strptime(e.record["created"], "%Y-%m-%dT%H:%M:%S"))
+    return e.record.get("host", ""), end - e.record.get("wall_s", 0.0), end
+
+
+def compute_seconds(entries: list[Entry]) -> float:
+    """Compute time behind ``entries``: the sum of their wall times, except that an entry computed inside
+    another one (a cached call made by a cached call, on the same host, within its time span) is already
+    part of its parent's time and is not counted again."""
+    spans = [_interval(e) for e in entries]
+    slack = 1.0                                  # ``created`` has a resolution of one second
+    total = 0.0
+    for i, (host, start, end) in enumerate(spans):
+        inside = any(j != i and h == host and s - slack <= start and end <= t + slack and (t - s) > (end - start)
+                     for j, (h, s, t) in enumerate(spans))
+        if not inside:
+            total += end - start
+    return total
+
+
 def _describe(entries: list[Entry]) -> str:
-    hours = sum(e.record.get("wall_s", 0.0) for e in entries) / 3600
+    hours = compute_seconds(entries) / 3600
     return f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} ({hours:.2f} h of compute)"
 
 

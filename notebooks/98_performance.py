@@ -274,7 +274,7 @@ for stem in paper.paper_chapters():
 lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | | |")
 pieces = [e for e in stash.stashed() if e.current]
 if pieces:                                   # a chapter being computed in pieces (lib.stash), not yet bundled
-    hours = sum(e.record.get("wall_s", 0.0) for e in pieces) / 3600
+    hours = stash.compute_seconds(pieces) / 3600             # nested results counted once
     lines.append(f"| stashed pieces, not yet in a bundle (`results/stash/`) | {hours * 60:.1f} min | | "
                  f"{len(pieces)} cached results | |")
 display(Markdown("\n".join(lines)))

@@ -81,3 +81,17 @@ def test_command_line(fresh, capsys):
     assert "0 entries" in capsys.readouterr().out
     assert stash.main(["save", "--min-seconds", "-1"]) == 2
     assert "--min-seconds" in capsys.readouterr().err
+
+
+def _entry(digest, created, wall_s, host="h"):
+    return stash.Entry("f", digest, {"function": "x", "code": "", "created": created, "wall_s": wall_s, "host": host})
+
+
+def test_compute_time_counts_a_result_computed_inside_another_once():
+    parent = _entry("a", "2026-01-01T10:10:00", 600.0)              # 10:00:00 - 10:10:00
+    child1 = _entry("b", "2026-01-01T10:04:00", 240.0)              # 10:00:00 - 10:04:00, inside the parent
+    child2 = _entry("c", "2026-01-01T10:09:59", 300.5)              # inside, up to the 1 s resolution
+    later = _entry("d", "2026-01-01T10:20:00", 300.0)               # after the parent
+    elsewhere = _entry("e", "2026-01-01T10:05:00", 60.0, host="other")
+    assert stash.compute_seconds([parent, child1, child2, later, elsewhere]) == pytest.approx(600 + 300 + 60)
+    assert stash.compute_seconds([child1, child2]) == pytest.approx(240 + 300.5)
