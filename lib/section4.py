@@ -135,6 +135,11 @@ class SweepResult:
         per_run = x.reshape(*x.shape[:4], -1).mean(axis=-1)
         return per_run.reshape(*x.shape[:2], -1)
 
+    def per_mixture(self, name: str) -> np.ndarray:
+        """Mean tLog-RMSE over components and runs, per mixture: (nm, na, nx)."""
+        x = self.tlog[name]
+        return x.reshape(*x.shape[:4], -1).mean(axis=(3, 4))
+
     def mean(self, name: str) -> np.ndarray:
         """Mean tLog-RMSE over components, mixtures and runs: (nm, na)."""
         return self.gap(name).mean(axis=-1)
@@ -322,6 +327,17 @@ def growth_with_time(gap: np.ndarray, t: np.ndarray, fraction: float = 0.25) -> 
     n = max(1, int(round(fraction * idx.size)))
     g = np.asarray(gap)[..., idx]
     return float(g[..., -n:].mean() / g[..., :n].mean())
+
+
+def half_steps(gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Growth of ``gap`` (..., n) along its last axis over the lower and the upper half of it: (gap[k] - gap[0],
+    gap[-1] - gap[k]) with k = (n - 1) // 2, so that for n odd both halves span the same number of steps. On an
+    equally spaced grid the upper step is larger when the gap accelerates and smaller when it levels off."""
+    g = np.asarray(gap)
+    if g.shape[-1] < 3:
+        raise validate.ParameterError(f"half_steps needs three points or more, got {g.shape[-1]}")
+    k = (g.shape[-1] - 1) // 2
+    return g[..., k] - g[..., 0], g[..., -1] - g[..., k]
 
 
 def late_mean(gap: np.ndarray, t: np.ndarray, fraction: float = 0.25) -> np.ndarray:

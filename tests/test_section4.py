@@ -8,8 +8,8 @@ import torch
 
 from lib.compare import ComparisonResult, compare
 from lib.inputs import make_distribution
-from lib.section4 import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, late_mean,
-                          latent_covariance_top, mixture_mean, ode_movement, paper_table, run_spread, sweep,
+from lib.section4 import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, half_steps,
+                          late_mean, latent_covariance_top, mixture_mean, ode_movement, paper_table, run_spread, sweep,
                           table_markdown, table_rows, table_versus_paper, v_gap, versus_floor)
 from lib.trajectory import Trajectory
 from lib.validate import ParameterError
@@ -155,6 +155,20 @@ def test_time_helpers():
     res = ComparisonResult(sgd=traj(sgd_v, z), ode=traj(ode_v, z[:1]), tlog={})
     np.testing.assert_allclose(v_gap(res), 0.5)
     assert run_spread(res, "v") == pytest.approx(np.sqrt(2.0))                # var(ddof=1) of {1.5, -0.5} = 2
+
+
+def test_half_steps_and_per_mixture():
+    lower, upper = half_steps(np.array([[1.0, 2.0, 4.0, 8.0, 16.0], [0.0, 3.0, 5.0, 6.0, 6.5]]))
+    np.testing.assert_allclose(lower, [3.0, 5.0])                      # accelerating / levelling off
+    np.testing.assert_allclose(upper, [12.0, 1.5])
+    np.testing.assert_allclose(half_steps(np.array([1.0, 2.0, 4.0, 8.0])), [1.0, 6.0])   # k = 1 for n = 4
+    with pytest.raises(ParameterError, match="three points"):
+        half_steps(np.array([1.0, 2.0]))
+    rng = np.random.default_rng(1)
+    x = rng.random((2, 3, 4, 5, 2))                                     # m, alpha, mixture, run, components
+    res = _synthetic({"Q": x}, {}, alphas=(0.0, 1.0, 2.0))
+    np.testing.assert_allclose(res.per_mixture("Q")[1, 2, 3], x[1, 2, 3].mean())
+    np.testing.assert_allclose(res.per_mixture("Q").mean(axis=2), res.mean("Q"))
 
 
 def test_latent_covariance_top():
