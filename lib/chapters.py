@@ -12,6 +12,7 @@ import ast
 import dataclasses
 import hashlib
 import io
+import re
 import tokenize
 from pathlib import Path
 from typing import Any
@@ -94,13 +95,17 @@ def source_sha256(notebook: str | Path) -> str:
 
 
 def parameters_source(notebook: str | Path) -> str:
-    """Source of the cell tagged ``parameters`` (empty if the notebook has none)."""
-    import jupytext
+    """Source of the cell tagged ``parameters`` (empty if the notebook has none).
 
-    nb = jupytext.read(source_path(notebook))
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            return cell.source
+    Read from the percent-format text directly (a cell starts at a line ``# %%``; the parameters cell's header
+    carries the tag), so that the parameters can be read where jupytext is not installed (tested to agree
+    with jupytext on every notebook)."""
+    lines = source_path(notebook).read_text().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("# %%")]
+    for i, j in zip(starts, starts[1:] + [len(lines)]):
+        header = lines[i]
+        if "[markdown]" not in header and re.search(r"tags=\[[^]]*[\"']parameters[\"']", header):
+            return "\n".join(lines[i + 1:j]).strip("\n")
     return ""
 
 

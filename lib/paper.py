@@ -3,6 +3,7 @@
     python -m lib.paper                      # every chapter with a paper profile, in book order
     python -m lib.paper 04_mixture_dynamics  # one chapter
     python -m lib.paper --force              # also chapters whose bundle is current
+    python -m lib.paper --results-only 04_mixture_dynamics   # its expensive results only, into the stash
 
 Chapters run in the book's order. A chapter whose bundle is current (``lib.bundle.status``) is skipped. Before
 the others run, the committed stash of expensive results (``lib.stash``) is restored into the cache. Each chapter
@@ -72,13 +73,48 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
     return times
 
 
+def _section4_results(p: dict) -> None:
+    """The expensive part of the Section IV chapter: its sweeps, made as the chapter makes them."""
+    from .section4 import Setup, chapter_grid, chapter_sweeps
+
+    for g in p["activations"]:
+        setup = Setup(g=g, f=p["f"], N=p["N"], D=p["D"], K=p["K"], M=p["M"], lr=p["lr"], runs=p["runs"],
+                      t_max=p["t_max"], seed=p["seed"])
+        grid = chapter_grid(g, p["activations"], p["ms"], p["alphas"], p["appendix_ms"], p["appendix_alphas"])
+        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"])
+
+
+RESULTS_ONLY = {"04_mixture_dynamics": _section4_results}   # chapters whose expensive part runs without papermill
+
+
+def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS) -> list:
+    """Compute the expensive results of chapter ``stem`` under ``profile`` without executing the notebook (no
+    figures, no bundle), from the stash and into it; returns the entries newly stashed. For a machine that has
+    the library's needs (torch, numpy, scipy, tqdm) but not the notebook tools, such as a bare GPU machine;
+    ``lib.paper`` then makes the bundle anywhere, from the stash, computing only what is cheap."""
+    if stem not in RESULTS_ONLY:
+        raise ParameterError(f"--results-only is available for {', '.join(RESULTS_ONLY)}, not {stem}")
+    restored = stash.restore()
+    print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
+    params = {**chapters.parameter_defaults(stem), **PROFILES[profile].get(stem, {})}
+    RESULTS_ONLY[stem](params)
+    return stash.save(min_seconds)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.paper", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("chapters", nargs="*", help=f"chapter stems (default: {', '.join(paper_chapters())})")
     parser.add_argument("--force", action="store_true", help="also rerun chapters whose bundle is current")
+    parser.add_argument("--results-only", action="store_true",
+                        help=f"compute and stash the expensive results without the notebook ({', '.join(RESULTS_ONLY)})")
     args = parser.parse_args(argv)
     try:
+        if args.results_only:
+            for stem in args.chapters or list(RESULTS_ONLY):
+                added = results_only(stem)
+                print(f"{stem}: {len(added)} result(s) stashed in {stash.stash_dir()}")
+            return 0
         times = regenerate(args.chapters or None, args.force)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)

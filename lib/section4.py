@@ -210,6 +210,27 @@ def sweep(setup: Setup, ms, alphas, n_mixtures: int = 1, standardize: bool = Tru
     return out
 
 
+def chapter_grid(g: str, activations, ms, alphas, appendix_ms, appendix_alphas) -> tuple[list, list, int, float]:
+    """(ms, alphas, example m, example alpha) of activation ``g`` in the chapter: the main grid for the first
+    of ``activations`` (the main text), the appendix grid for the others."""
+    if g not in activations:
+        raise validate.ParameterError(f"activation {g!r} is not among activations={list(activations)!r}")
+    g_ms, g_alphas = (ms, alphas) if g == activations[0] else (appendix_ms, appendix_alphas)
+    if not g_ms or not g_alphas:
+        raise validate.ParameterError(f"the grid of activation {g!r} needs at least one m and one alpha")
+    return g_ms, g_alphas, g_ms[0], max(g_alphas)
+
+
+def chapter_sweeps(setup: Setup, ms, alphas, n_mixtures: int, standardize, shared_alphas) -> dict:
+    """Every sweep of the chapter for one activation (each cached): ``{False: raw, True: standardised}`` over
+    the grid (for the settings in ``standardize``) and, when standardised mixtures are run, ``"shared"``: the
+    standardised shared-label mixture at m = ms[0] over alpha = 0 and ``shared_alphas``."""
+    out = {st: sweep(setup, ms, alphas, n_mixtures, st) for st in standardize}
+    if True in standardize:
+        out["shared"] = sweep(setup, [ms[0]], [0] + sorted(shared_alphas), n_mixtures, True, "shared")
+    return out
+
+
 # --- Tables I and II of 001 -----------------------------------------------------------------------
 
 # The paper's values (001, appendix F, Tables I (erf) and II (ReLU): per-component tLog-RMSE for

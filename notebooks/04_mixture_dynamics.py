@@ -88,9 +88,10 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from lib import style, validate
-from lib.section4 import (PAPER_TABLE_OF, Setup, example, gaussian_scatter, growth_with_time, half_steps,
-                          initial_activity, late_mean, latent_covariance_top, mixture_mean, ode_movement, paper_table,
-                          sweep, table_markdown, table_rows, table_versus_paper, versus_floor)
+from lib.section4 import (PAPER_TABLE_OF, Setup, chapter_grid, chapter_sweeps, example, gaussian_scatter,
+                          growth_with_time, half_steps, initial_activity, late_mean, latent_covariance_top,
+                          mixture_mean, ode_movement, paper_table, table_markdown, table_rows, table_versus_paper,
+                          versus_floor)
 
 style.use()
 for g in activations:
@@ -118,22 +119,10 @@ def setup(g):
 def grid(g):
     """(ms, alphas, example m, example alpha) for activation g: the main grid for the first activation,
     the appendix grid for the others."""
-    if g == activations[0]:
-        return ms, alphas, m_ex, alpha_ex
-    return appendix_ms, appendix_alphas, appendix_ms[0], max(appendix_alphas)
+    return chapter_grid(g, activations, ms, alphas, appendix_ms, appendix_alphas)
 
 
-def run_all(g):
-    """Every sweep of the chapter for activation g (each cached)."""
-    s = setup(g)
-    g_ms, g_alphas, g_m, _ = grid(g)
-    out = {st: sweep(s, g_ms, g_alphas, n_mixtures, st) for st in standardize}
-    if True in standardize:
-        out["shared"] = sweep(s, [g_m], [0] + sorted(shared_alphas), n_mixtures, True, "shared")
-    return out
-
-
-results = {g: run_all(g) for g in activations}
+results = {g: chapter_sweeps(setup(g), *grid(g)[:2], n_mixtures, standardize, shared_alphas) for g in activations}
 g_main = activations[0]
 main = results[g_main]
 sG_main, sG_count = gaussian_scatter(main.get(True), main.get(False), "Q")

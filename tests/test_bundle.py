@@ -188,3 +188,31 @@ def test_simulation_results_do_not_depend_on_the_report_machinery(module):
             seen.add(m)
             todo.extend(cache._lib_imports(m) - seen)
     assert not seen & {"claims", "bundle", "profiles", "run", "chapters", "bench", "paper", "stash"}, sorted(seen)
+
+
+@pytest.mark.notebook
+def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monkeypatch, tmp_path):
+    """The notebook-free path computes exactly the cached sweeps that the chapter then reads: executing the
+    chapter afterwards adds no sweep and no engine batch to the cache."""
+    from lib import paper, stash
+
+    tiny = {"activations": ["relu"], "ms": [2], "alphas": [0, 9], "shared_alphas": [9], "n_mixtures": 1,
+            "runs": 2, "N": 100, "D": 50, "t_max": 0.5}
+    monkeypatch.setitem(profiles.PROFILES, "paper", {"04_mixture_dynamics": tiny})
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash"))
+    monkeypatch.setenv("HMM_OUTPUT_DIR", str(tmp_path / "output"))
+    cache.reset_sources()
+    added = paper.results_only("04_mixture_dynamics", min_seconds=0)
+    folders = {e.folder for e in added}
+    assert {"sweep", "guarded_batch"} <= folders, folders
+    listing = lambda: sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache" / f).glob("*.pkl"))
+    before = listing()
+    assert len(before) == sum(e.folder in ("sweep", "guarded_batch") for e in added)   # all of them stashed
+    try:
+        execute("04_mixture_dynamics", "paper", {**tiny, "results_from": "compute"})
+    except RuntimeError as err:              # a claim may fail at this toy size; the cells before it ran
+        assert "AssertionError" in str(err), err
+    assert listing() == before
+    with pytest.raises(bundle.ParameterError, match="results-only"):
+        paper.results_only("03_gaussian_mixtures")

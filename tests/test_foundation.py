@@ -145,6 +145,9 @@ def test_notebook_parameters_are_all_declared():
         from lib.run import notebook_parameters
 
         assert set(notebook_parameters(tmp)) == assigned, path.name
+        from lib.chapters import parameters_source
+
+        assert parameters_source(path) == cells[0].source, path.name       # the plain reader agrees with jupytext
 
 
 def test_code_hash_follows_imports():
