@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache, paths
+from .bundle import _module_of       # the module whose code hash keys a cached function
 
 MIN_SECONDS = 60.0     # entries cheaper than this are recomputed rather than committed
 
@@ -46,9 +47,7 @@ class Entry:
     @property
     def current(self) -> bool:
         """The library code behind the entry is what it was when the entry was computed."""
-        fn = self.record["function"]
-        module = fn.split(".")[1] if fn.startswith("lib.") else None
-        return cache.code_hash(module) == self.record["code"]
+        return cache.code_hash(_module_of(self.record["function"])) == self.record["code"]
 
 
 def _entries(root: Path, suffix: str) -> list[Entry]:
