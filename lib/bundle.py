@@ -113,6 +113,11 @@ def _module_of(function: str) -> str | None:
     return function.split(".")[1] if function.startswith("lib.") else None
 
 
+def code_current(function: str, code: str) -> bool:
+    """The library code behind a cached ``function`` still hashes to ``code`` (the hash in its record)."""
+    return cache.code_hash(_module_of(function)) == code
+
+
 def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | None]:
     """(current, reason, provenance) of the chapter's bundle; ``reason`` says why it is not current."""
     stem = chapters.source_path(notebook).stem
@@ -125,7 +130,7 @@ def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | Non
     if prov["code_cells"] != code_cells_sha256(stem):
         return False, "the chapter's code changed since its bundle was made", prov
     for entry, info in prov["entries"].items():
-        if cache.code_hash(_module_of(info["function"])) != info["code"]:
+        if not code_current(info["function"], info["code"]):
             return False, f"the library code behind {info['function']} changed since the bundle was made", prov
         if not (bundle_dir(stem) / "cache" / f"{entry}.pkl").exists():
             return False, f"the bundle lacks its entry {entry}", prov

@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, paths
-from .bundle import _module_of       # the module whose code hash keys a cached function
+from . import paths
+from .bundle import code_current
 
 MIN_SECONDS = 60.0     # entries cheaper than this are recomputed rather than committed
 
@@ -47,7 +47,7 @@ class Entry:
     @property
     def current(self) -> bool:
         """The library code behind the entry is what it was when the entry was computed."""
-        return cache.code_hash(_module_of(self.record["function"])) == self.record["code"]
+        return code_current(self.record["function"], self.record["code"])
 
 
 def _entries(root: Path, suffix: str) -> list[Entry]:
