@@ -59,8 +59,14 @@ def _machine() -> str:
     return m["gpu"] or f"{m['cores']}-core {m['cpu_model']} CPU"
 
 
-def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES) -> Path:
-    """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path."""
+def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES,
+          pieces: list[str] = ()) -> Path:
+    """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path.
+
+    ``pieces``: cache entries (``function/digest``) that the bundled results were built from but that the
+    bundle need not hold, such as the engine batches behind a sweep that was (re)made from them in a later
+    run than theirs. Their records (wall time, creation time, host) go to the provenance so that
+    :func:`compute_seconds` counts their compute time; pieces not in the cache are left out."""
     stem = chapters.source_path(notebook).stem
     entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
     found = []
@@ -86,13 +92,20 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         record = json.loads(pkl.with_suffix(".json").read_text())
         shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
         codes[entry] = {"function": record["function"], "code": record["code"]}
+    piece_records = {}
+    for piece in pieces:
+        rec = next((root / f"{piece}.json" for root in [paths.cache_dir(), *cache._sources]
+                    if (root / f"{piece}.json").exists()), None)
+        if rec is not None:
+            r = json.loads(rec.read_text())
+            piece_records[piece] = {k: r.get(k) for k in ("function", "code", "wall_s", "created", "host")}
     from .bench import git_commit
 
     commit, dirty = git_commit()
     provenance = {
         "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
         "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,
-        "code_cells": code_cells_sha256(stem), "entries": codes, "bytes": sum(sizes.values()),
+        "code_cells": code_cells_sha256(stem), "entries": codes, "pieces": piece_records, "bytes": sum(sizes.values()),
         "device": _machine(), "host": platform.node(), "wall_s": round(wall_s, 1),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
@@ -102,11 +115,35 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
 
 
 def compute_seconds(notebook: str) -> float:
-    """Seconds the bundle's results took to compute: the sum of the wall times recorded with its entries
-    (each an outermost cached call, whenever it ran). The provenance's ``wall_s`` is only the final driver
-    run, which is shorter when the chapter resumed from the cache."""
-    folder = bundle_dir(chapters.source_path(notebook).stem) / "cache"
-    return float(sum(json.loads(f.read_text()).get("wall_s", 0.0) for f in folder.glob("*/*.json")))
+    """Seconds the bundle's results took to compute, whenever they ran: the wall times recorded with its
+    entries (each an outermost cached call) and with the pieces they were built from, a piece computed
+    inside an entry's own run counted once (:func:`span_seconds`). The provenance's ``wall_s`` is only the
+    final driver run, which is shorter when the chapter resumed from the cache."""
+    folder = bundle_dir(chapters.source_path(notebook).stem)
+    entries = [json.loads(f.read_text()) for f in (folder / "cache").glob("*/*.json")]
+    prov = folder / "provenance.json"
+    pieces = list(json.loads(prov.read_text()).get("pieces", {}).values()) if prov.exists() else []
+    return span_seconds(pieces, outer=entries)
+
+
+def span_seconds(records: list[dict], outer: list[dict] = ()) -> float:
+    """Compute time behind cache ``records``: the sum of their wall times, except that a result computed
+    inside another one (a cached call made by a cached call: same host, within its time span) is already
+    part of its parent's time and is not counted again. ``outer``: results known not to lie inside one
+    another (the outermost calls of one run), always counted, that may hold some of ``records``."""
+    def span(r):
+        end = time.mktime(time.strptime(r["created"], "%Y-%m-%dT%H:%M:%S"))
+        return r.get("host", ""), end - r.get("wall_s", 0.0), end
+
+    spans, parents = [span(r) for r in records], [span(r) for r in outer]
+    slack = 1.0                                  # ``created`` has a resolution of one second
+    total = sum(r.get("wall_s", 0.0) for r in outer)
+    for i, (host, start, end) in enumerate(spans):
+        holders = [p for j, p in enumerate(spans) if j != i] + parents
+        if not any(h == host and s - slack <= start and end <= t + slack and (t - s) > (end - start)
+                   for h, s, t in holders):
+            total += records[i].get("wall_s", 0.0)
+    return total
 
 
 def _module_of(function: str) -> str | None:

@@ -67,7 +67,9 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
                 if tqdm_interval is None:
                     os.environ.pop("TQDM_MININTERVAL", None)
             wall = time.perf_counter() - start
-            path = bundle.write(stem, trace, wall, max_bytes=max_bytes)
+            params = {**chapters.parameter_defaults(stem), **PROFILES["paper"].get(stem, {})}
+            pieces = PIECES[stem](params) if stem in PIECES else []
+            path = bundle.write(stem, trace, wall, max_bytes=max_bytes, pieces=pieces)
         print(f"[{i}/{len(todo)}] {stem}: {wall / 60:.1f} min, bundle {path.parent}", flush=True)
         times[stem] = round(wall, 1)
     return times
@@ -84,7 +86,31 @@ def _section4_results(p: dict) -> None:
         chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"])
 
 
+def _section4_pieces(p: dict) -> list[str]:
+    """The engine batches behind the chapter's sweeps (``guarded_batch/<digest>``), one per activation,
+    sweep and mixture index, keyed as :func:`lib.section4.sweep` calls them."""
+    from .cache import key_of
+    from .section4 import Setup, chapter_grid
+    from .section5 import guarded_batch
+
+    out = []
+    for g in p["activations"]:
+        setup = Setup(g=g, f=p["f"], N=p["N"], D=p["D"], K=p["K"], M=p["M"], lr=p["lr"], runs=p["runs"],
+                      t_max=p["t_max"], seed=p["seed"])
+        ms, alphas, *_ = chapter_grid(g, p["activations"], p["ms"], p["alphas"], p["appendix_ms"],
+                                      p["appendix_alphas"])
+        sweeps = [(st, "coordinate", ms, alphas) for st in p["standardize"]]
+        if True in p["standardize"]:
+            sweeps.append((True, "shared", [ms[0]], [0] + sorted(p["shared_alphas"])))
+        for st, variant, s_ms, s_alphas in sweeps:
+            for x in range(p["n_mixtures"]):
+                cs = tuple(dict.fromkeys(setup.comparison(a, m, st, variant, x) for m in s_ms for a in s_alphas))
+                out.append(f"guarded_batch/{key_of(guarded_batch.cache_name, {'cs': cs}, 'section5')[0]}")
+    return out
+
+
 RESULTS_ONLY = {"04_mixture_dynamics": _section4_results}   # chapters whose expensive part runs without papermill
+PIECES = {"04_mixture_dynamics": _section4_pieces}          # chapters whose bundle counts the pieces behind it
 
 
 def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS) -> list:

@@ -24,12 +24,11 @@ import lzma
 import os
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
-from .bundle import code_current
+from .bundle import code_current, span_seconds
 
 MIN_SECONDS = 60.0     # entries cheaper than this are recomputed rather than committed
 
@@ -109,25 +108,10 @@ def prune() -> list[Entry]:
     return dropped
 
 
-def _interval(e: Entry) -> tuple[str, float, float]:
-    """(host, start, end) of the computation of ``e``, in seconds since the epoch (from its record)."""
-    end = time.mktime(time.strptime(e.record["created"], "%Y-%m-%dT%H:%M:%S"))
-    return e.record.get("host", ""), end - e.record.get("wall_s", 0.0), end
-
-
 def compute_seconds(entries: list[Entry]) -> float:
-    """Compute time behind ``entries``: the sum of their wall times, except that an entry computed inside
-    another one (a cached call made by a cached call, on the same host, within its time span) is already
-    part of its parent's time and is not counted again."""
-    spans = [_interval(e) for e in entries]
-    slack = 1.0                                  # ``created`` has a resolution of one second
-    total = 0.0
-    for i, (host, start, end) in enumerate(spans):
-        inside = any(j != i and h == host and s - slack <= start and end <= t + slack and (t - s) > (end - start)
-                     for j, (h, s, t) in enumerate(spans))
-        if not inside:
-            total += end - start
-    return total
+    """Compute time behind ``entries``, a result computed inside another one counted once
+    (:func:`lib.bundle.span_seconds`)."""
+    return span_seconds([e.record for e in entries])
 
 
 def _describe(entries: list[Entry]) -> str:

@@ -261,18 +261,19 @@ else:
 from lib import bundle, paper, stash
 
 lines = ["| chapter | compute time | last driver run | machine | bundle |", "|---|---|---|---|---|"]
-total = 0.0
+total, bundled = 0.0, set()
 for stem in paper.paper_chapters():
     current, reason, prov = bundle.status(stem)
     if prov is None:
         lines.append(f"| {stem} | not run | | | |")
         continue
+    bundled |= set(prov["entries"]) | set(prov.get("pieces", {}))
     spent = bundle.compute_seconds(stem)
     total += spent
     lines.append(f"| {stem} | {spent / 60:.1f} min | {prov['wall_s'] / 60:.1f} min | {prov['device']} | "
                  f"{'current' if current else 'stale: ' + reason} |")
 lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | | |")
-pieces = [e for e in stash.stashed() if e.current]
+pieces = [e for e in stash.stashed() if e.current and f"{e.folder}/{e.digest}" not in bundled]
 if pieces:                                   # a chapter being computed in pieces (lib.stash), not yet bundled
     hours = stash.compute_seconds(pieces) / 3600             # nested results counted once
     lines.append(f"| stashed pieces, not yet in a bundle (`results/stash/`) | {hours * 60:.1f} min | | "

@@ -69,6 +69,27 @@ def test_written_bundle_is_current_and_serves_results_without_computing(tiny_pap
     assert not (tiny_paper / "empty-cache" / "equivalence_check").exists()
 
 
+def test_compute_time_counts_the_pieces_a_bundle_was_built_from(tiny_paper, monkeypatch):
+    """A piece (a cached result computed in an earlier run, e.g. an engine batch behind a sweep) adds its
+    own wall time; one not in the cache is left out; a piece computed inside an entry is counted once."""
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    equivalence_check(_checks([60])[0])                       # not traced: a piece behind the bundle
+    piece = next(p for p in (tiny_paper / "cache" / "equivalence_check").glob("*.json")
+                 if f"equivalence_check/{p.stem}" not in trace.read_text())
+    record = json.loads(piece.read_text())
+    piece.write_text(json.dumps({**record, "created": "2026-01-01T10:00:00"}))   # as if from an earlier run
+    bundle.write(STEM, trace, wall_s=1.0, pieces=[f"equivalence_check/{piece.stem}", "nowhere/0123"])
+    prov = json.loads((bundle.bundle_dir(STEM) / "provenance.json").read_text())
+    assert list(prov["pieces"]) == [f"equivalence_check/{piece.stem}"]
+    spent = [json.loads(p.read_text())["wall_s"] for p in (bundle.bundle_dir(STEM) / "cache").glob("*/*.json")]
+    own = json.loads(piece.read_text())["wall_s"]
+    assert own > 0 and bundle.compute_seconds(STEM) == pytest.approx(sum(spent) + own, abs=1e-6)
+    inner = {"created": "2026-01-01T10:09:00", "wall_s": 60.0, "host": "h"}
+    outer = {"created": "2026-01-01T10:10:00", "wall_s": 600.0, "host": "h"}
+    assert bundle.span_seconds([outer, inner]) == pytest.approx(600.0)
+    assert bundle.span_seconds([outer, {**inner, "host": "other"}]) == pytest.approx(660.0)
+
+
 def test_bundle_goes_stale_when_profile_or_code_changes(tiny_paper, monkeypatch):
     trace, _ = _traced_run(tiny_paper, monkeypatch)
     bundle.write(STEM, trace, wall_s=1.0)
@@ -196,7 +217,7 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     chapter afterwards adds no sweep and no engine batch to the cache."""
     from lib import paper, stash
 
-    tiny = {"activations": ["relu"], "ms": [2], "alphas": [0, 9], "shared_alphas": [9], "n_mixtures": 1,
+    tiny = {"activations": ["relu"], "ms": [2, 3], "alphas": [0, 4, 9], "shared_alphas": [9], "n_mixtures": 1,
             "runs": 2, "N": 100, "D": 50, "t_max": 0.5}
     monkeypatch.setitem(profiles.PROFILES, "paper", {"04_mixture_dynamics": tiny})
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
@@ -209,6 +230,11 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     listing = lambda: sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache" / f).glob("*.pkl"))
     before = listing()
     assert len(before) == sum(e.folder in ("sweep", "guarded_batch") for e in added)   # all of them stashed
+    # the bundle's pieces are exactly the engine batches the sweeps were made from
+    from lib import chapters
+    pieces = paper._section4_pieces({**chapters.parameter_defaults("04_mixture_dynamics"), **tiny})
+    batches = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.pkl"))
+    assert sorted(pieces) == batches and len(pieces) == 3      # raw, standardised, shared-label: 1 mixture each
     try:
         execute("04_mixture_dynamics", "paper", {**tiny, "results_from": "compute"})
     except RuntimeError as err:              # a claim may fail at this toy size; the cells before it ran
