@@ -232,9 +232,19 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     assert len(before) == sum(e.folder in ("sweep", "guarded_batch") for e in added)   # all of them stashed
     # the bundle's pieces are exactly the engine batches the sweeps were made from
     from lib import chapters
-    pieces = paper._section4_pieces({**chapters.parameter_defaults("04_mixture_dynamics"), **tiny})
+    params = {**chapters.parameter_defaults("04_mixture_dynamics"), **tiny}
     batches = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.pkl"))
-    assert sorted(pieces) == batches and len(pieces) == 3      # raw, standardised, shared-label: 1 mixture each
+    assert sorted(paper.pieces("04_mixture_dynamics", params)) == batches and len(batches) == 3   # raw, std, shared
+    # two worker processes make the same cache entries (no extra batch computed by the sweeps afterwards)
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache2"))
+    monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash2"))
+    assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 3
+    assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 0        # all cached now
+    paper.results_only("04_mixture_dynamics", min_seconds=0)
+    assert sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache2" / f).glob("*.pkl")) == before
+    with pytest.raises(bundle.ParameterError, match="workers"):
+        paper.compute_batches("04_mixture_dynamics", params, workers=0)
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
     try:
         execute("04_mixture_dynamics", "paper", {**tiny, "results_from": "compute"})
     except RuntimeError as err:              # a claim may fail at this toy size; the cells before it ran
