@@ -199,6 +199,7 @@ def main(argv=None) -> int:
                              "cores; GPU: 1); default 1")
     args = parser.parse_args(argv)
     try:
+        validate.integer("workers", args.workers, 1)
         if args.results_only:
             for stem in args.chapters or list(RESULTS_ONLY):
                 added = results_only(stem, workers=args.workers)
