@@ -779,10 +779,10 @@ plt.close("all")
 #    excess from finite-size noise. For the appendix activations this check is recorded and reported, not
 #    asserted: under the quick profile the erf network has only begun to learn by its short $t_{\max}$, so
 #    the shared label has had little time to act, and a few runs resolve the excess only marginally; a
-#    failure there would say little about the paper's setting. In this execution the shared-label mixture
+#    failure there would say little about the paper's setting. Here the shared-label mixture
 #    is {glue:text}`app_sh_ratio` times the floor for $Q$, $R$, $v$ with {glue:text}`app_g`
 #    ({glue:text}`app_sh_z_all` standard errors) and {glue:text}`sh_ratio_Q`, {glue:text}`sh_ratio_R`,
-#    {glue:text}`sh_ratio_v` times with {glue:text}`g_main`, and for {glue:text}`app_g`
+#    {glue:text}`sh_ratio_v` times with {glue:text}`g_main`; for {glue:text}`app_g`,
 #    {glue:text}`app_sh_verdict`.
 # 5. **The comparison is not vacuous**: along the ODE, some component of each of $Q$, $R$, $v$ moves
 #    away from its initial value by more than 10 times the floor $\mathcal M(\alpha=0)$ of that metric.
