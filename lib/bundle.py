@@ -59,6 +59,13 @@ def _machine() -> str:
     return m["gpu"] or f"{m['cores']}-core {m['cpu_model']} CPU"
 
 
+def _cached_file(entry: str, suffix: str) -> Path | None:
+    """The file of cache entry ``entry`` (``function/digest``) with ``suffix``, in the cache or a read-only
+    source, or None."""
+    return next((root / f"{entry}{suffix}" for root in [paths.cache_dir(), *cache._sources]
+                 if (root / f"{entry}{suffix}").exists()), None)
+
+
 def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES,
           pieces: list[str] = ()) -> Path:
     """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path.
@@ -71,8 +78,7 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
     found = []
     for entry in entries:
-        pkl = next((root / f"{entry}.pkl" for root in [paths.cache_dir(), *cache._sources]
-                    if (root / f"{entry}.pkl").exists()), None)
+        pkl = _cached_file(entry, ".pkl")
         if pkl is None:
             raise RuntimeError(f"{stem}: cache entry {entry} was used but is not on disk")
         found.append((entry, pkl))
@@ -94,8 +100,7 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         codes[entry] = {"function": record["function"], "code": record["code"]}
     piece_records = {}
     for piece in pieces:
-        rec = next((root / f"{piece}.json" for root in [paths.cache_dir(), *cache._sources]
-                    if (root / f"{piece}.json").exists()), None)
+        rec = _cached_file(piece, ".json")
         if rec is not None:
             r = json.loads(rec.read_text())
             piece_records[piece] = {k: r.get(k) for k in ("function", "code", "wall_s", "created", "host")}

@@ -24,12 +24,17 @@ import time
 from pathlib import Path
 
 from . import bundle, chapters, paths, stash, validate
-from .profiles import PROFILES
+from .profiles import PROFILES, profile_parameters
 from .run import execute
 from .validate import ParameterError
 
 
 PROGRESS_SECONDS = 30    # the chapter's output (its progress bars included) is printed, a bar at most this often
+
+
+def chapter_parameters(stem: str, profile: str = "paper") -> dict:
+    """The parameters chapter ``stem`` runs with under ``profile``: its defaults, updated by the profile."""
+    return {**chapters.parameter_defaults(stem), **profile_parameters(profile, stem)}
 
 
 def paper_chapters() -> list[str]:
@@ -58,7 +63,7 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
             times[stem] = "current"
             continue
         print(f"[{i}/{len(todo)}] {stem}: running the paper profile ({reason or 'forced'})", flush=True)
-        params = {**chapters.parameter_defaults(stem), **PROFILES["paper"].get(stem, {})}
+        params = chapter_parameters(stem)
         with tempfile.TemporaryDirectory() as tmp:
             trace = Path(tmp) / "trace.txt"
             start = time.perf_counter()
@@ -181,7 +186,7 @@ def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.M
         raise ParameterError(f"--results-only is available for {', '.join(RESULTS_ONLY)}, not {stem}")
     restored = stash.restore()
     print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
-    params = {**chapters.parameter_defaults(stem), **PROFILES[profile].get(stem, {})}
+    params = chapter_parameters(stem, profile)
     compute_batches(stem, params, workers)
     RESULTS_ONLY[stem](params)
     return stash.save(min_seconds)
