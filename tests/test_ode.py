@@ -10,6 +10,7 @@ import torch
 from lib import Model, Weights, init_weights, order_parameters
 from lib.integrals import I2, I3, I4
 from lib.ode import ODEState, integrate_ode, rhs
+from lib.paper_tables import PAPER_TABLES
 from lib.validate import ParameterError
 
 
@@ -238,10 +239,14 @@ def test_ode_follows_plain_sgd(g):
     assert gap < 2.5 * noise, (gap, noise)
 
 
-PAPER_FLOOR = {  # 001 Tables I and II, alpha = 0: tLog-RMSE per component (Q00, Q01, Q10, Q11 | R | v)
-    "erf": {"Q": [[0.090, 0.040], [0.035, 0.093]], "R": [[0.030, 0.036], [0.036, 0.032]], "v": [0.012, 0.014]},
-    "relu": {"Q": [[0.037, 0.036], [0.038, 0.041]], "R": [[0.024, 0.024], [0.026, 0.028]], "v": [0.006, 0.006]},
-}
+def _paper_floor(table: str) -> dict:
+    """The paper's alpha = 0 row of Table I or II (lib.paper_tables, columns Q00..Q11, R00..R11, v0, v1) as
+    the Q, R (2 x 2) and v (2) arrays."""
+    row = np.array(PAPER_TABLES[table]["rows"]["alpha=0"])
+    return {"Q": row[:4].reshape(2, 2), "R": row[4:8].reshape(2, 2), "v": row[8:]}
+
+
+PAPER_FLOOR = {"erf": _paper_floor("I"), "relu": _paper_floor("II")}   # 001 Tables I and II, alpha = 0
 
 
 def sgd_vs_ode(g, N, runs, t_max, seed=0):
