@@ -10,10 +10,11 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -32,11 +33,11 @@ nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax -p no:xdist _output/nbval
 
 bench: $(STAMP)
-	$(BIN)/python -m lib.bench
+	$(BIN)/python -m lib bench
 
 # Every chapter under the paper profile, in book order, resumable; results bundled in results/paper/ for the book.
 paper: $(STAMP)
-	$(BIN)/python -m lib.paper
+	$(BIN)/python -m lib paper
 
 clean:
 	rm -rf _build _output _cache

@@ -57,12 +57,6 @@
 # $C$ checks the exact value; and the third and fourth cumulants of the sampled preactivations test
 # their Gaussianity.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 f = "sgn"                        # folding function for the covariance check
 folds = ["sgn", "erf", "tanh", "relu", "linear"]   # folding functions for the a, b, c table
@@ -76,7 +70,7 @@ seed = 0
 results_from = "auto"            # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("02_hidden_manifold", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -88,12 +82,12 @@ import numpy as np
 from myst_nb import glue
 
 import lib
-from lib import style
-from lib.equivalence import EquivalenceCheck, equivalence_check
+from lib.studies import style
+from lib.measures.equivalence import EquivalenceCheck, equivalence_check
 
 style.use()
 for name in folds:
-    lib.validate.choice("folds", name, lib.FOLDS)
+    lib.core.validate.choice("folds", name, lib.FOLDS)
 checks = {N: [EquivalenceCheck(N=N, ratio=ratio, K=K, M=M, f=f, samples=samples, seed=seed + r)
               for r in range(repeats)] for N in N_values}
 
@@ -220,7 +214,7 @@ glue("se_kurt", f"{se_kurt:.3f}", display=False)
 # 4. Skewness and excess kurtosis of every preactivation vanish within 5 standard errors.
 
 # %%
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("02_hidden_manifold", globals(), section="II")
 assert book.check("II.abc", abc_error < 1e-8, measured=abc_error, tolerance="< 1e-8",

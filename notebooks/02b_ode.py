@@ -51,7 +51,7 @@
 # one where $z_k$ and $z_l$ are independent of each other and of $(z_a, z_b)$, so that $I_4$ factorises,
 # to the actual one. By Price's theorem the derivative along the path is in closed form (Gaussian
 # densities at zero times bivariate orthant probabilities and ReLU two-point averages), and a 16-node
-# Gauss-Legendre rule integrates it to about $10^{-6}$ of the covariance scale (`lib.integrals`).
+# Gauss-Legendre rule integrates it to about $10^{-6}$ of the covariance scale (`lib.core.integrals`).
 #
 # Stein's lemma also organises the equations. Any variable $y$ jointly Gaussian with $z$ satisfies
 # $\mathbb E[g'(z_k)\,y\,g(z_a)] = \operatorname{Cov}(y,z_k)\,J_1(k,a) + \operatorname{Cov}(y,z_a)\,J_2(k,a)$ with the
@@ -79,12 +79,6 @@
 # error follows from the order parameters alone,
 # $\epsilon_g = \frac12\sum_{a,b}w_aw_b\,I_2(a,b)$ (eq. S48).
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 activations = ["erf", "relu"]   # g of teacher and student, one comparison each
 f = "sgn"                       # folding function of the student input
@@ -108,7 +102,7 @@ rk4_dt = 0.05                   # RK4 step of the accuracy check
 results_from = "auto"           # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("02b_ode", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -120,11 +114,12 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib import claims, style
-from lib import ode_study as study
-from lib.compare import METRICS
-from lib.model import Model
-from lib.validate import ParameterError
+from lib.pipeline import claims
+from lib.studies import style
+from lib.studies import ode_vs_sgd as study
+from lib.measures.compare import METRICS
+from lib.core.model import Model
+from lib.core.validate import ParameterError
 
 style.use()
 if len(set(activations)) != len(activations) or not activations:
@@ -146,7 +141,7 @@ cells = {g: study.gaussian_cell(models[g], example_seed, runs, t_max, points, dt
 #
 # All SGD runs of one initial condition share $F$, the teacher and the student and differ only in the
 # samples they draw; the ODE is compared with each run and with their mean. One deviation from
-# `lib.compare`: the two second layers $v$ and $\tilde v$ are drawn from a stream that depends on the seed
+# `lib.measures.compare`: the two second layers $v$ and $\tilde v$ are drawn from a stream that depends on the seed
 # only, not on $N$. They are $O(1)$ numbers that set the pace of the whole dynamics (the first-layer
 # gradient is proportional to $v_k$), so if they were redrawn with every $N$ the size of the SGD-ODE gap
 # would jump from one $N$ to the next for reasons unrelated to $N$; with them fixed, the macroscopic
@@ -264,7 +259,7 @@ glue("lr", f"{lr:g}", display=False)
 #
 # On this scale the mean of the runs lies on the ODE, and the run-to-run band is barely wider than the
 # lines. The table puts numbers on it: per component, the tLog-RMSE (the root mean square difference over
-# the recorded, log-spaced times $t>0$, our reading of the paper's eq. 18; see `lib.metrics`) of each run
+# the recorded, log-spaced times $t>0$, our reading of the paper's eq. 18; see `lib.measures.metrics`) of each run
 # against the ODE averaged over runs, the same for the mean of the runs, and the paper's values for
 # Gaussian inputs ($\alpha=0$ in its appendix Tables I and II, 001 version).
 

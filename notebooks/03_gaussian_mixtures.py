@@ -25,12 +25,6 @@
 # beside the $k$-NN estimate, both for the raw mixture and for its *standardised* version, where each
 # dimension is shifted and rescaled to sample mean 0 and sample variance 1, as in the paper.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 D = 500                        # latent dimension (the paper: 500)
 alphas = [0, 1, 3, 5, 7, 9]    # spread of the component means
@@ -43,7 +37,7 @@ seed = 0
 results_from = "auto"          # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("03_gaussian_mixtures", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -55,8 +49,8 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from lib import style
-from lib.section3 import KLStudy, kl_study
+from lib.studies import style
+from lib.studies.gaussian_mixtures import KLStudy, kl_study
 
 style.use()
 torch.set_num_threads(1)
@@ -198,7 +192,7 @@ glue("knn_gauss", f"{knn_full[False][0, 0]:.2f}", display=False)
 # ## Checks
 
 # %%
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("03_gaussian_mixtures", globals(), section="III")
 # the paper's claim: alpha moves the (exact) divergence more than m does

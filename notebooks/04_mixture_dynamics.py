@@ -48,12 +48,6 @@
 # the divergence is that of the standardised law, computed with the same estimated shift and scale as
 # the SGD runs use.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 activations = ["relu", "erf"]   # the first is the main text, the others go to the appendix (paper: relu, erf)
 f = "sgn"                    # folding function
@@ -75,7 +69,7 @@ seed = 0
 results_from = "auto"        # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("04_mixture_dynamics", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -87,8 +81,9 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib import style, validate
-from lib.section4 import (PAPER_TABLE_OF, Setup, chapter_grid, chapter_sweeps, example, gaussian_scatter,
+from lib.studies import style
+from lib.core import validate
+from lib.studies.mixture_dynamics import (PAPER_TABLE_OF, Setup, chapter_grid, chapter_sweeps, example, gaussian_scatter,
                           growth_with_time, half_steps, initial_activity, late_mean, latent_covariance_top,
                           mixture_mean, ode_movement, paper_table, table_markdown, table_rows, table_versus_paper,
                           versus_floor)
@@ -793,7 +788,7 @@ plt.close("all")
 #    generalisation error over the window is recorded beside it.
 
 # %%
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("04_mixture_dynamics", globals(), section="IV")
 for g in activations:

@@ -22,12 +22,6 @@
 # We check all three by quadrature (exact up to $10^{-10}$ or so) and, where sampling is the point, by
 # Monte Carlo with error bars.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 eps_values = [0.3, 0.1, 0.03, 0.01, 0.003]   # correlations for Lemmas II.1 and V.1
 pairs = [["sgn", "sgn"], ["relu", "relu"], ["erf", "erf"], ["relu", "sgn"]]   # (u, v) function pairs
@@ -228,7 +222,7 @@ glue("sample_means_fig", fig, display=False)
 # ## Checks
 
 # %%
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("05_lemmas", globals(), section="V.1")
 # Lemma II.1: remainder / eps^2 -> c2. Mehler: remainder = sum_{n>=2} eps^n E[He_n u] E[He_n v] / n!, and by

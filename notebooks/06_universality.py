@@ -24,12 +24,6 @@
 # (Fig. 8). We add a heavy-tailed Pareto law, whose variance is finite while its third and fourth moments
 # are not: it sits between the two cases and turns out to be the most instructive one.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 N = 1000                 # student input dimension (the paper: 1000)
 D = 500                  # latent dimension (the paper: 500)
@@ -69,7 +63,7 @@ replicate_N = [250, 500, 1000]   # the same study at these N, with D in proporti
 results_from = "auto"    # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("06_universality", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -83,11 +77,12 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib import excess, style
-from lib import section5 as s5
-from lib.section4 import ode_movement
-from lib.model import Model
-from lib.validate import ParameterError, choice
+from lib.measures import excess
+from lib.studies import style
+from lib.studies import universality as s5
+from lib.studies.mixture_dynamics import ode_movement
+from lib.core.model import Model
+from lib.core.validate import ParameterError, choice
 
 style.use()
 table_laws = s5.make_laws(laws)
@@ -228,7 +223,7 @@ pools = {combo: [label for label in sweeps[combo] if moments[label].finite_kurto
 tests = {combo: {name: s5.floor_test(sweeps[combo], reference, pools[combo], name, level=level) for name in s5.GAPS}
          for combo in combos}
 # The claim is about every law and metric of a setting at once, so its critical value holds the
-# family-wise level: Bonferroni over the law-metric tests (lib.excess.family_t).
+# family-wise level: Bonferroni over the law-metric tests (lib.measures.excess.family_t).
 def t_family(n_tests, dof):
     return excess.family_t(level, max(n_tests, 1), dof)
 
@@ -926,7 +921,7 @@ display(Markdown("\n".join(lines)))
 #    excess behaves, not a claim of the paper, so it is recorded either way.
 
 # %%
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("06_universality", globals(), section="V.2")
 shape = {label: max(abs(moments[label].skew), abs(moments[label].exkurt)) for label in by_label}

@@ -34,12 +34,6 @@
 # the same model. The answer to the last question is less favourable than the paper's, and the chapter
 # says by how much and why.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 P = 500                  # MNIST digits fitted (all 10000 in the paper profile)
 D = 100                  # latent dimension of C (the paper's value was lost)
@@ -69,7 +63,7 @@ seed = 0
 results_from = "auto"    # auto shows the paper bundle if it matches the code, compute runs these values
 
 # %% tags=["remove-input"]
-from lib import bundle
+from lib.pipeline import bundle
 
 shown = bundle.choose("07_pseudo_real", results_from, globals())   # paper bundle if current and asked for
 globals().update(shown.parameters)
@@ -82,12 +76,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from lib import style
-from lib.pseudo_real import PseudoRealParams, TeacherParams, pseudo_teacher_study
-from lib.section_mnist import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, fit_summary, input_moments,
+from lib.studies import style
+from lib.core.pseudo_real import PseudoRealParams, TeacherParams, pseudo_teacher_study
+from lib.studies.pseudo_real import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, fit_summary, input_moments,
                                mnist_dynamics, ode_constants, paired_improvement, teacher_dynamics,
                                teacher_field_summary)
-from lib.validate import ParameterError
+from lib.core.validate import ParameterError
 
 style.use()
 fit_params = PseudoRealParams(P=P, D=D, f=fold, pixel_scale=pixel_scale, iterations=iterations,
@@ -533,7 +527,7 @@ glue("app_acc", f"{app_acc.min():.2f} to {app_acc.max():.2f}", display=False)
 # %%
 from scipy import stats
 
-from lib import claims
+from lib.pipeline import claims
 
 book = claims.Registry("07_pseudo_real", globals(), section="V.3")
 mse_ratio = fit.after["mse"] / fit.baselines["mean"]

@@ -16,7 +16,7 @@
 # by
 #
 # ```
-# python -m lib.bench --save            # add --threads 1 to measure one core
+# python -m lib bench --save            # add --threads 1 to measure one core
 # ```
 #
 # which stores each figure together with the machine (CPU model, cores, torch threads and version, GPU),
@@ -31,12 +31,6 @@
 # that the engine itself is measured). Speed is counted in *run-steps per second*: $R$ independent runs
 # advanced by $n$ SGD steps each make $Rn$ run-steps.
 
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 # %% tags=["parameters"]
 measure = "tiny"                 # none (stored records only), tiny (plus a short noisy measurement here) or full
 threads = 1                      # torch CPU threads for the measurement made here
@@ -50,8 +44,10 @@ import torch
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib import bench, style, validate
-from lib.bench_scaling import PHASES, log_slope
+from lib import bench
+from lib.studies import style
+from lib.core import validate
+from lib.bench.scaling import PHASES, log_slope
 
 style.use()
 validate.choice("measure", measure, ("none", "tiny", "full"))
@@ -66,7 +62,7 @@ if measure != "none":
 shown = records + ([here] if here is not None else [])
 if not shown:
     raise RuntimeError("no benchmark record in results/bench/ and measure is 'none': nothing to show; "
-                       "run python -m lib.bench --save, or set measure to 'tiny'")
+                       "run python -m lib bench --save, or set measure to 'tiny'")
 main = next((r for r in records if r["mode"] == "full"), shown[0])   # the record the prose describes
 rows = [bench.headline(r) for r in shown]
 print(f"{len(records)} stored record(s); "
@@ -75,13 +71,13 @@ print(f"{len(records)} stored record(s); "
 # %% [markdown]
 # ## The stored records
 #
-# One line per record. *Engine* is the batched SGD engine (`lib.sgd.simulate_sgd`,
+# One line per record. *Engine* is the batched SGD engine (`lib.core.sgd.simulate_sgd`,
 # {glue:text}`full_runs` runs in the full benchmark); *loop* is a plain numpy loop that trains one run one
 # step at a time, measured in the same process right before the engine, so their ratio is free of
 # day-to-day drift. The *GEMM floor* is the
 # rate at which the machine can only form the inputs $X=\operatorname{sgn}(CF/\sqrt D)$, one matrix
 # product for many run-steps; no engine can beat it. The ODE columns give the time to integrate the
-# order-parameter equations to $t=100$ with Euler steps $dt=0.01$ (lib.ode), beside the
+# order-parameter equations to $t=100$ with Euler steps $dt=0.01$ (lib.core.ode), beside the
 # {glue:text}`cpp_seconds` s of the compiled C++ reference code on one core of a 2-core machine.
 
 # %%
@@ -196,7 +192,7 @@ glue("R_max", f"{max(p['runs'] for p in main['scaling_R'])}" if main.get("scalin
 # latent inputs $C$, the input product $CF/\sqrt D$ with the folding function, the teacher's labels,
 # the Gram matrix $XX^\top$ and the preactivations $WX^\top$ at the start of the block, the sequential
 # loop over the block's steps, and the final update $W \mathrel{+}= c^\top X$. The library's engine does all
-# of these in one method, and we do not split it for a benchmark: `lib.bench_scaling.timed_block_step`
+# of these in one method, and we do not split it for a benchmark: `lib.bench.scaling.timed_block_step`
 # repeats the same torch calls in the same order with a clock read between them, and calls the engine's
 # own sequential loop; a test checks that it leaves the weights bit-for-bit equal to the engine's.
 # The times are per run-step, so records measured with different numbers of runs compare directly.
@@ -258,7 +254,7 @@ else:
 # there is one, is the compute time of those pieces so far.
 
 # %% tags=["remove-input"]
-from lib import bundle, paper, stash
+from lib.pipeline import bundle, paper, stash
 
 lines = ["| chapter | compute time | last driver run | machine | bundle |", "|---|---|---|---|---|"]
 total, bundled = 0.0, set()
@@ -274,7 +270,7 @@ for stem in paper.paper_chapters():
                  f"{'current' if current else 'stale: ' + reason} |")
 lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | | |")
 pieces = [e for e in stash.stashed() if e.current and f"{e.folder}/{e.digest}" not in bundled]
-if pieces:                                   # a chapter being computed in pieces (lib.stash), not yet bundled
+if pieces:                                   # a chapter being computed in pieces (lib.pipeline.stash), not yet bundled
     hours = stash.compute_seconds(pieces) / 3600             # nested results counted once
     lines.append(f"| stashed pieces, not yet in a bundle (`results/stash/`) | {hours * 60:.1f} min | | "
                  f"{len(pieces)} cached results | |")

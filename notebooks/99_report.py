@@ -16,19 +16,13 @@
 # book is built.
 #
 # **How the numbers get here.** Each chapter ends with its checks, written as assertions that also record
-# themselves (`lib.claims.Registry`). The record of one execution is a small JSON file named by a
+# themselves (`lib.pipeline.claims.Registry`). The record of one execution is a small JSON file named by a
 # *fingerprint* of the chapter's text, the library's source code and the chapter's parameter values. This
 # page computes the fingerprint each chapter has now, for the profile below, and reads the record with that
 # name. A record with the right name cannot be stale: any edit of the chapter or of the library, or any other
 # parameter value, gives another name. If the record is missing (this page ran before the chapter, or the
 # chapter was edited since), this page executes the chapter first. The page is therefore correct whatever
 # order the book executes notebooks in; in the usual order the chapters run first and this page only reads.
-
-# %% tags=["remove-cell"]
-import pathlib
-import sys
-
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 # %% tags=["parameters"]
 profile = "book"         # book (per chapter what the book shows), quick or paper
@@ -38,8 +32,9 @@ run_missing = True       # execute a chapter whose current record is missing (fa
 from IPython.display import Markdown
 from myst_nb import glue
 
-from lib import claims, validate
-from lib.profiles import PROFILES
+from lib.pipeline import claims
+from lib.core import validate
+from lib.pipeline.profiles import PROFILES
 
 validate.choice("profile", profile, [*PROFILES, claims.BOOK])
 records = claims.collect(profile, run_missing=run_missing)
@@ -124,7 +119,7 @@ Markdown("\n".join(lines))
 # compute time is the sum of the wall times of the results it holds.
 
 # %% tags=["remove-input"]
-from lib import bundle, paper
+from lib.pipeline import bundle, paper
 
 lines = ["| chapter | shown | bundle | made on | compute time |", "|---|---|---|---|---|"]
 for stem in paper.paper_chapters():

@@ -1,4 +1,4 @@
-"""The benchmark code (lib.bench, lib.bench_scaling, lib.ode_bench): records, slugs, the timed copy of an
+"""The benchmark code (lib.bench.engine, lib.bench.scaling, lib.bench.ode): records, slugs, the timed copy of an
 engine block, and the scaling functions on tiny configurations. No timing is asserted (timed tests flake
 on a shared machine): only structure, positivity and finiteness, and exact equality where arithmetic is
 compared."""
@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from lib import bench
-from lib.bench_scaling import (PHASES, log_slope, scaling_with_N, scaling_with_runs, steps_for, time_breakdown,
+from lib.bench.scaling import (PHASES, log_slope, scaling_with_N, scaling_with_runs, steps_for, time_breakdown,
                                timed_block_step)
-from lib.model import Model, init_weights
-from lib.sgd import _Block, run_generator
-from lib.validate import ParameterError
+from lib.core.model import Model, init_weights
+from lib.core.sgd import _Block, run_generator
+from lib.core.validate import ParameterError
 
 TINY = Model(N=64, D=32, K=2, M=2, lr=0.2, f="sgn", g="erf")
 
@@ -114,7 +114,7 @@ def test_steps_and_slope_helpers():
 
 
 def test_ode_bench_scales_short_runs_to_t100(monkeypatch):
-    from lib import ode_bench
+    from lib.bench import ode as ode_bench
 
     calls = []
     monkeypatch.setattr(ode_bench, "_time_one", lambda g, runs, device, t_max, repeats, points=60:

@@ -1,5 +1,5 @@
-"""Claims registry and reproduction report (lib.claims), notebook parameter docs (lib.chapters), the
-schematic figure (lib.schematic) and the book configuration that serves them."""
+"""Claims registry and reproduction report (lib.pipeline.claims), notebook parameter docs (lib.pipeline.chapters), the
+schematic figure (lib.studies.schematic) and the book configuration that serves them."""
 from __future__ import annotations
 
 import ast
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lib import chapters, claims, paths
-from lib.validate import ParameterError
+from lib.pipeline import chapters, claims
+from lib.core import paths
+from lib.core.validate import ParameterError
 
 TINY = textwrap.dedent('''\
     # ---
@@ -33,7 +34,7 @@ TINY = textwrap.dedent('''\
     seed = 0
 
     # %%
-    from lib import claims
+    from lib.pipeline import claims
 
     book = claims.Registry(__NOTEBOOK__, globals(), section="T")
     assert book.check("T.sum", a + sum(b) == 4, measured=a + sum(b), tolerance="== 4", statement="a + sum(b) is 4")
@@ -84,7 +85,7 @@ def test_fingerprint_names_exactly_one_execution(out, tiny, monkeypatch):
     fp = claims.fingerprint(tiny, defaults)
     assert claims.fingerprint(tiny, dict(defaults)) == fp                      # deterministic
     assert claims.fingerprint(tiny, {**defaults, "a": 2}) != fp                # another parameter value
-    monkeypatch.setattr(claims, "code_hash", lambda module=None: "edited-lib")
+    monkeypatch.setattr(chapters, "library_sha256", lambda: "edited-lib")
     assert claims.fingerprint(tiny, defaults) != fp                            # another library source
     monkeypatch.undo()
     tiny.write_text(tiny.read_text() + "\n# an edit\n")
@@ -189,7 +190,7 @@ def test_paper_tables_transcribed_in_full_and_shown_beside_ours():
 # --------------------------------------------------------------------------------- chapters and parameters
 
 def test_every_parameter_is_documented_and_matches_papermill(tmp_path):
-    """The rerun page lists parameter_docs; those must be the names papermill (and lib.run) accept."""
+    """The rerun page lists parameter_docs; those must be the names papermill (and lib.pipeline.run) accept."""
     import jupytext
     import papermill
 
@@ -204,7 +205,7 @@ def test_every_parameter_is_documented_and_matches_papermill(tmp_path):
 
 
 def test_profiles_only_set_existing_parameters():
-    from lib.profiles import PROFILES
+    from lib.pipeline.profiles import PROFILES
 
     for profile, sets in PROFILES.items():
         for stem, values in sets.items():
@@ -281,7 +282,7 @@ def test_citations_resolve_to_the_bibliography():
 def test_schematic_labels_fit_their_boxes_and_boxes_do_not_overlap():
     import matplotlib.pyplot as plt
 
-    from lib.schematic import draw_schematic, layout
+    from lib.studies.schematic import draw_schematic, layout
 
     fig = draw_schematic()
     fig.canvas.draw()

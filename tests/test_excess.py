@@ -1,15 +1,15 @@
-"""Summaries of the excess over the Gaussian floor (lib.excess) on constructed inputs with known answers."""
+"""Summaries of the excess over the Gaussian floor (lib.measures.excess) on constructed inputs with known answers."""
 import math
 
 import numpy as np
 import pytest
 
-from lib import excess
-from lib.validate import ParameterError
+from lib.measures import excess
+from lib.core.validate import ParameterError
 
 
 class FakeTest:
-    """The two things lib.excess reads from a FloorTest: ratio(law) and t[law]."""
+    """The two things lib.measures.excess reads from a FloorTest: ratio(law) and t[law]."""
 
     def __init__(self, ratios, ts):
         self.ratios, self.t = ratios, ts

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import lib
-from lib import cache, paths, validate
-from lib.run import resolve_notebook
+from lib.core import cache, paths, validate
+from lib.pipeline.run import resolve_notebook
 
 
 @pytest.mark.parametrize("f", sorted(lib.FOLD_CLOSED_FORMS))
@@ -70,7 +70,7 @@ def test_init_weights_shares_and_seeds():
 _calls = []
 
 
-@cache.cached
+@cache.cached(version=1)
 def _square(x: float, scale: lib.Model) -> dict:
     _calls.append(x)
     return {"y": np.array([x * x * scale.N])}
@@ -89,14 +89,23 @@ def test_cache_reuses_and_keys_by_parameters(tmp_path, monkeypatch):
     records = list((tmp_path / "_square").glob("*.json"))
     assert len(records) == 3
     rec = json.loads(records[0].read_text())
-    assert rec["code"] == cache.code_hash() and "params" in rec and "wall_s" in rec  # non-lib: whole lib
+    assert rec["version"] == 1 and rec["function"] == "_square" and "params" in rec and "wall_s" in rec
+    assert cache.is_current(rec)
+    assert not cache.is_current({**rec, "version": 2}) and not cache.is_current({**rec, "function": "gone"})
 
 
-def test_cache_key_changes_with_code(monkeypatch):
-    k1, _ = cache.key_of("f", {"x": 1})
-    monkeypatch.setattr(cache, "code_hash", lambda module=None: "different")
-    k2, _ = cache.key_of("f", {"x": 1})
-    assert k1 != k2
+def test_cache_key_changes_with_version_not_with_text():
+    """A bumped numerics version gives a new key; the module a function lives in is not part of it."""
+    k1, r1 = cache.key_of("f", {"x": 1}, 1)
+    assert cache.key_of("f", {"x": 1}, 2)[0] != k1 and cache.key_of("f", {"x": 2}, 1)[0] != k1
+    assert cache.key_of("f", {"x": 1}, 1)[0] == k1 and "module" not in r1
+
+
+def test_cached_needs_a_version():
+    with pytest.raises(ValueError, match="version"):
+        cache.cached(version=0)
+    with pytest.raises(TypeError):
+        cache.cached(lambda x: x)                      # the bare decorator form is refused: no version
 
 
 def test_trajectory_roundtrip(tmp_path):
@@ -118,7 +127,7 @@ def test_record_steps():
 
 
 def test_runner_rejects_bad_input():
-    cmd = [sys.executable, "-m", "lib.run"]
+    cmd = [sys.executable, "-m", "lib.pipeline.run"]
     for args, word in [(["02_hidden_manifold", "--profile", "fast"], "profile"),
                        (["02_hidden_manifold", "-p", "nonsense", "1"], "nonsense"),
                        (["no_such_notebook"], "not found")]:
@@ -142,20 +151,21 @@ def test_notebook_parameters_are_all_declared():
         tmp = paths.output_dir() / "inspect" / f"{path.stem}.ipynb"
         tmp.parent.mkdir(parents=True, exist_ok=True)
         jupytext.write(nb, tmp)
-        from lib.run import notebook_parameters
+        from lib.pipeline.run import notebook_parameters
 
         assert set(notebook_parameters(tmp)) == assigned, path.name
-        from lib.chapters import parameters_source
+        from lib.pipeline.chapters import parameters_source
 
         assert parameters_source(path) == cells[0].source, path.name       # the plain reader agrees with jupytext
 
 
-def test_code_hash_follows_imports():
-    # equivalence imports model, which imports functions: all three are in its dependency set
-    deps = cache._lib_imports("equivalence")
-    assert {"model", "functions", "cache", "order_params"} <= deps
-    assert "style" not in deps
-    assert cache.code_hash("equivalence") != cache.code_hash("functions")
+def test_every_cached_function_is_registered_once():
+    from lib.pipeline.bundle import load_cached_functions
+
+    load_cached_functions()
+    assert len(cache.REGISTRY) >= 18
+    for name, func in cache.REGISTRY.items():
+        assert func.cache_name == name and isinstance(func.version, int) and func.version >= 1
 
 
 @pytest.mark.parametrize("g", ["erf", "relu"])

@@ -6,8 +6,8 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from lib.inputs import DISTRIBUTIONS, make_distribution, sample_inputs
-from lib.validate import ParameterError
+from lib.core.inputs import DISTRIBUTIONS, make_distribution, sample_inputs
+from lib.core.validate import ParameterError
 
 Z = 5.0  # tolerance in standard errors: a 5-sigma miss has probability ~6e-7 per check
 
@@ -166,7 +166,7 @@ def test_ideal_standardisation_uses_exact_moments():
 
 
 def test_laplace_transform_is_finite_at_every_float32_uniform_and_laplace_distributed():
-    from lib.inputs import laplace_from_uniform
+    from lib.core.inputs import laplace_from_uniform
 
     edges = torch.tensor([0.0, 0.5, 1.0 - 2.0**-24, 0.5 - 2.0**-24], dtype=torch.float32)
     x = laplace_from_uniform(edges)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lib.integrals import (I3, I4, NUMPY, TORCH, _i2_relu, check_covariance, eg_analytic, i4_block,
+from lib.core.integrals import (I3, I4, NUMPY, TORCH, _i2_relu, check_covariance, eg_analytic, i4_block,
                            ode_integrals, pair_integrals)
-from lib.validate import ParameterError
+from lib.core.validate import ParameterError
 
 SQRT2 = math.sqrt(2.0)
 G = {"erf": lambda x: torch.erf(x / SQRT2), "relu": torch.relu}
@@ -115,7 +115,7 @@ def test_relu_I4_against_orthant_reference():
     # randomised quasi-Monte Carlo (Genz) integrator. Its error is estimated from the spread over
     # three randomisations; we require agreement within 1e-6 of the scale or 5 of those spreads.
     from scipy.stats import multivariate_normal
-    from lib.integrals import _j3_relu
+    from lib.core.integrals import _j3_relu
 
     def j3(S):                      # E[step(y0) step(y1) relu(y2)], zero mean (closed form, as in lib)
         t = [torch.tensor(S[i, j]) for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))]

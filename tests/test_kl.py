@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lib.inputs import make_distribution
-from lib.kl import kl_exact, kl_gaussians, kl_knn, kl_monte_carlo, mixture_entropy
-from lib.validate import ParameterError
+from lib.core.inputs import make_distribution
+from lib.measures.kl import kl_exact, kl_gaussians, kl_knn, kl_monte_carlo, mixture_entropy
+from lib.core.validate import ParameterError
 
 Z = 5.0  # tolerance in standard errors
 

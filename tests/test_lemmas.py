@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from lib.lemmas import (lemma_ii1, lemma_v1, lemma_v3, pair_expectation, projected_expectation, sample_means,
+from lib.measures.lemmas import (lemma_ii1, lemma_v1, lemma_v3, pair_expectation, projected_expectation, sample_means,
                         smoothed)
-from lib.validate import ParameterError
+from lib.core.validate import ParameterError
 
 Z = 5.0
 
 
 def test_smoothed_closed_forms_match_monte_carlo():
     z = torch.randn(400_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy()
-    from lib.lemmas import func
+    from lib.measures.lemmas import func
     for name in ("sgn", "erf", "relu", "tanh", "quartic"):
         vals = func(name)(0.7 - 1.3 * z)  # mu = 0.7, sigma = 1.3 (z symmetric)
         se = vals.std() / math.sqrt(z.size)
@@ -53,7 +53,7 @@ def test_lemma_v1_orders_and_monte_carlo():
     assert slope0 == pytest.approx(1.0, abs=0.15)  # eq. 21 holds up to O(eps)
     assert slope1 == pytest.approx(2.0, abs=0.15)  # with the per-pair Lemma II.1 term: O(eps^2)
     # literal Monte Carlo of the same pair: labels k, l independent, within-pair correlation rho
-    from lib.lemmas import _std_mixture
+    from lib.measures.lemmas import _std_mixture
     mu, p, shift, scale = _std_mixture(3.0, 3, 0)
     rho = 0.5  # a large correlation so the check is not dominated by the zeroth order
     g = np.random.default_rng(1)
@@ -90,7 +90,7 @@ def test_lemma_v3_closed_forms():
 
 
 def test_lemma_v3_gmm_matches_monte_carlo_and_lorentz_is_erratic():
-    from lib.inputs import make_distribution
+    from lib.core.inputs import make_distribution
     r = lemma_v3("sgn", "gmm", seed=2, alpha=4.0, m=3)
     d = make_distribution("gmm", 1, seed=2, alpha=4.0, m=3)
     c = d.sample(400_000, torch.Generator().manual_seed(5), dtype=torch.float64).numpy()[:, 0]

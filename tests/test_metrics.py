@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib.metrics import log_time_indices, tlog_rmse, tlog_rmse_mean
-from lib.validate import ParameterError
+from lib.measures.metrics import log_time_indices, tlog_rmse, tlog_rmse_mean
+from lib.core.validate import ParameterError
 
 
 def log_grid(lo=-2.0, hi=2.0, n=41):

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.mnist import MNIST_FILE, MNIST_SCRIPT, MNISTFileError, load_mnist, sha256_of
-from lib.validate import ParameterError
+from lib.core.mnist import MNIST_FILE, MNIST_SCRIPT, MNISTFileError, load_mnist, sha256_of
+from lib.core.validate import ParameterError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,8 +1,8 @@
 """Every chapter notebook runs under the quick profile; its own assertions are part of the test."""
 import pytest
 
-from lib import paths
-from lib.run import execute
+from lib.core import paths
+from lib.pipeline.run import execute
 
 REPORT = "99_report"
 CHAPTERS = sorted(p.stem for p in paths.NOTEBOOKS.glob("*.py") if p.stem != REPORT)

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from lib import Model, Weights, init_weights, order_parameters
-from lib.integrals import I2, I3, I4
-from lib.ode import ODEState, integrate_ode, rhs
-from lib.paper_tables import PAPER_TABLES
-from lib.validate import ParameterError
+from lib.core.integrals import I2, I3, I4
+from lib.core.ode import ODEState, integrate_ode, rhs
+from lib.measures.paper_tables import PAPER_TABLES
+from lib.core.validate import ParameterError
 
 
 def small_state(g="erf", K=2, M=2, N=14, D=6, runs=2, teacher_source="tau", seed=0):
@@ -22,7 +22,7 @@ def small_state(g="erf", K=2, M=2, N=14, D=6, runs=2, teacher_source="tau", seed
 @pytest.mark.parametrize("share_F", [True, False])
 def test_initial_order_parameters_equal_those_of_the_weights(share_F):
     # Projection on the eigenvectors (eq. S32-S33) is a rotation: Q, R, T, Omega, Sigma at t = 0 equal
-    # lib.order_params.order_parameters of the same weights to roundoff (1e-10 in float64).
+    # lib.core.order_params.order_parameters of the same weights to roundoff (1e-10 in float64).
     model = Model(N=60, D=30, K=3, M=2, g="relu")
     w = init_weights(model, runs=2, seed=4, share_F=share_F)
     state = ODEState.from_weights(model, w)
@@ -156,7 +156,7 @@ def test_output_times_and_interpolation():
     # linearly, so a record time on the grid gives the grid value exactly.
     model, state = small_state("erf", N=200, D=100, runs=1)
     traj = integrate_ode(state, 0.2, 3.0, points=20)
-    from lib.trajectory import record_steps
+    from lib.core.trajectory import record_steps
     assert np.array_equal(traj.t, record_steps(3.0, 200, 20) / 200)
     grid = integrate_ode(state, 0.2, 0.05, dt=0.01, times=[0.0, 0.01, 0.02, 0.03, 0.04, 0.05])
     mid = integrate_ode(state, 0.2, 0.05, dt=0.01, times=[0.025])
@@ -187,7 +187,7 @@ def test_bad_parameters_raise():
 
 
 def plain_sgd(model, w, times, seed, batch=500):
-    """Literal online SGD of eqs. S28-S29 for one run in float64, independent of lib.sgd.
+    """Literal online SGD of eqs. S28-S29 for one run in float64, independent of lib.core.sgd.
     Returns (times, K*K + K*M + K) flattened Q, R, v at the given times."""
     N, D, lr = model.N, model.D, model.lr
     g = (lambda x: torch.erf(x / math.sqrt(2))) if model.g == "erf" else torch.relu
@@ -240,7 +240,7 @@ def test_ode_follows_plain_sgd(g):
 
 
 def _paper_floor(table: str) -> dict:
-    """The paper's alpha = 0 row of Table I or II (lib.paper_tables, columns Q00..Q11, R00..R11, v0, v1) as
+    """The paper's alpha = 0 row of Table I or II (lib.measures.paper_tables, columns Q00..Q11, R00..R11, v0, v1) as
     the Q, R (2 x 2) and v (2) arrays."""
     row = np.array(PAPER_TABLES[table]["rows"]["alpha=0"])
     return {"Q": row[:4].reshape(2, 2), "R": row[4:8].reshape(2, 2), "v": row[8:]}
@@ -251,7 +251,7 @@ PAPER_FLOOR = {"erf": _paper_floor("I"), "relu": _paper_floor("II")}   # 001 Tab
 
 def sgd_vs_ode(g, N, runs, t_max, seed=0):
     from lib import make_distribution, simulate_sgd
-    from lib.metrics import tlog_rmse
+    from lib.measures.metrics import tlog_rmse
 
     model = Model(N=N, D=N // 2, g=g)
     w = init_weights(model, runs=runs, seed=seed, share_student=True)   # F, teacher, student shared
@@ -266,7 +266,7 @@ def sgd_vs_ode(g, N, runs, t_max, seed=0):
 
 @pytest.mark.parametrize("g", ["erf", "relu"])
 def test_ode_follows_sgd_engine(g):
-    # lib.sgd at N = 500, D = 250, 4 runs to t = 20: the same statistical criterion as above, and
+    # lib.core.sgd at N = 500, D = 250, 4 runs to t = 20: the same statistical criterion as above, and
     # every component's tLog-RMSE below the paper's floor at N = 1000 (Tables I-II, alpha = 0).
     ode, sgd, tl = sgd_vs_ode(g, 500, 4, 20.0)
     flat = lambda tr: np.concatenate([tr.Q.reshape(*tr.Q.shape[:2], -1), tr.R.reshape(*tr.R.shape[:2], -1), tr.v], -1)

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from lib import Model, init_weights, order_parameters
-from lib import ode_study as study
-from lib.claims import PAPER_TABLES
-from lib.metrics import tlog_rmse
-from lib.validate import ParameterError
+from lib.studies import ode_vs_sgd as study
+from lib.pipeline.claims import PAPER_TABLES
+from lib.measures.metrics import tlog_rmse
+from lib.core.validate import ParameterError
 
 
 def test_fit_recovers_slope_with_group_intercepts():

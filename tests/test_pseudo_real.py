@@ -8,12 +8,12 @@ import pytest
 import torch
 from scipy import stats
 
-from lib.functions import fold_constants
-from lib.pseudo_real import (KDESampler, PseudoRealParams, TeacherParams, correlation_matrices,
+from lib.core.functions import fold_constants
+from lib.core.pseudo_real import (KDESampler, PseudoRealParams, TeacherParams, correlation_matrices,
                              correlation_sizes, corrected_constants, fit_kde,
                              fit_pseudo_real, fold_moments, kde_bandwidth, pseudo_real_model,
                              pseudo_real_weights, pseudo_teacher_study, train_pseudo_teacher)
-from lib.validate import ParameterError
+from lib.core.validate import ParameterError
 
 SMALL = PseudoRealParams(P=300, D=40, iterations=60, seed=0)
 TEACHER = TeacherParams(n_teachers=4, n_random=40, iterations=50, train_fraction=0.6, seed=0)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from lib.section3 import KLStudy, kl_study
-from lib.validate import ParameterError
+from lib.studies.gaussian_mixtures import KLStudy, kl_study
+from lib.core.validate import ParameterError
 
 
 def test_gaussian_cell_is_zero_and_alpha_increases_divergence():

@@ -1,4 +1,4 @@
-"""Unit tests of lib.section4: cell construction, sweep summaries, tables and the claim statistics."""
+"""Unit tests of lib.studies.mixture_dynamics: cell construction, sweep summaries, tables and the claim statistics."""
 import re
 from pathlib import Path
 
@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from lib.compare import ComparisonResult, compare
-from lib.inputs import make_distribution
-from lib.section4 import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, half_steps,
+from lib.measures.compare import ComparisonResult, compare
+from lib.core.inputs import make_distribution
+from lib.studies.mixture_dynamics import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, half_steps,
                           late_mean, latent_covariance_top, mixture_mean, ode_movement, paper_table, run_spread, sweep,
                           table_markdown, table_rows, table_versus_paper, v_gap, versus_floor)
-from lib.trajectory import Trajectory
-from lib.validate import ParameterError
+from lib.core.trajectory import Trajectory
+from lib.core.validate import ParameterError
 
 TINY = dict(g="erf", N=120, D=60, runs=2, t_max=1.0, points=8)
 

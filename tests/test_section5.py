@@ -1,4 +1,4 @@
-"""Unit tests of lib.section5: Table 1 moments, the projection cumulants, the divergence-guarded comparison
+"""Unit tests of lib.studies.universality: Table 1 moments, the projection cumulants, the divergence-guarded comparison
 and the floor statistics."""
 import math
 
@@ -7,11 +7,11 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from lib import section5 as s5
-from lib.compare import Comparison, compare
-from lib.inputs import make_distribution
-from lib.model import Model
-from lib.validate import ParameterError
+from lib.studies import universality as s5
+from lib.measures.compare import Comparison, compare
+from lib.core.inputs import make_distribution
+from lib.core.model import Model
+from lib.core.validate import ParameterError
 
 # ---------------------------------------------------------------------------------------- Table 1
 

@@ -1,4 +1,4 @@
-"""Section V.3 glue (lib.section_mnist): moment-matched fold constants, the standardised KDE, the SGD-vs-ODE
+"""Section V.3 glue (lib.studies.pseudo_real): moment-matched fold constants, the standardised KDE, the SGD-vs-ODE
 experiment on pseudo-real inputs and its statistics, on a tiny seeded problem (P = 100, D = 20)."""
 import math
 import pickle
@@ -9,12 +9,12 @@ import pytest
 import torch
 from scipy import special, stats
 
-from lib.functions import fold_constants
-from lib.pseudo_real import PseudoRealParams, TeacherParams, fit_kde, fit_pseudo_real, fold_moments
-from lib.mnist import load_mnist
-from lib.section_mnist import (MnistRun, excess, fit_summary, latent_inputs, mnist_dynamics, ode_constants,
+from lib.core.functions import fold_constants
+from lib.core.pseudo_real import PseudoRealParams, TeacherParams, fit_kde, fit_pseudo_real, fold_moments
+from lib.core.mnist import load_mnist
+from lib.studies.pseudo_real import (MnistRun, excess, fit_summary, latent_inputs, mnist_dynamics, ode_constants,
                                paired_improvement, standardized_kde, teacher_field, teacher_field_summary)
-from lib.validate import ParameterError
+from lib.core.validate import ParameterError
 
 TINY = PseudoRealParams(P=100, D=20, iterations=20, seed=0)
 TEACH = TeacherParams(n_teachers=2, n_random=5, iterations=20, seed=0)

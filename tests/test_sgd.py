@@ -6,11 +6,11 @@ import pytest
 import torch
 from scipy import special
 
-from lib import cache
-from lib.model import Model, init_weights
-from lib.sgd import run_generator, sgd_steps, simulate_sgd, simulate_sgd_cached
-from lib.trajectory import record_steps
-from lib.validate import ParameterError
+from lib.core import cache
+from lib.core.model import Model, init_weights
+from lib.core.sgd import run_generator, sgd_steps, simulate_sgd, simulate_sgd_cached
+from lib.core.trajectory import record_steps
+from lib.core.validate import ParameterError
 
 
 class Gaussian:
@@ -197,7 +197,7 @@ def test_bad_inputs_raise():
 
 
 def test_cached_wrapper_reuses_result():
-    pytest.importorskip("lib.inputs")
+    pytest.importorskip("lib.core.inputs")
     model = Model(N=40, D=20, lr=0.3)
     kw = dict(params={"alpha": 1.0, "m": 2}, runs=2, t_max=0.2, points=3, test_samples=16, progress=False)
     first = simulate_sgd_cached(model, "gmm", **kw)
@@ -220,7 +220,7 @@ def test_cuda_graphs_match_eager_on_gpu():
 
 def test_float64_recording_keeps_history():
     """Recorded v must be a snapshot: in float64 on the CPU .double() returns the live tensor."""
-    from lib.inputs import make_distribution
+    from lib.core.inputs import make_distribution
 
     model = Model(N=60, D=30)
     tr = simulate_sgd(model, make_distribution("gaussian", 30), runs=2, t_max=5, seed=0, points=5,

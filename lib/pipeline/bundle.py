@@ -1,0 +1,236 @@
+"""Paper-profile bundles: the results of a chapter at the paper's scale, kept small enough to commit.
+
+A bundle is made by running a chapter under the ``paper`` profile (``python -m lib paper``). While it runs,
+the result cache lists every outermost cached call (``HMM_CACHE_TRACE``); those entries (summaries such as
+trajectories of order parameters, never raw weights) are copied to ``results/paper/<chapter>/cache/`` with
+a provenance record ``provenance.json``: the parameters, the seed, the git commit, the hash of the chapter's
+numerics version of every entry's function, the device and the wall time.
+
+When the book is built, a chapter whose ``results_from`` parameter is ``"auto"`` calls :func:`choose`: if its
+bundle is *current* (the paper profile and the numerics version of every entry's function are what
+they were when the bundle was made) the chapter takes the paper parameters and reads its results from the
+bundle, computing nothing expensive; otherwise it runs with its own (quick) parameters and says so on the
+page, with the command that regenerates the bundle.
+
+``HMM_BUNDLE_DIR`` moves the bundle folder (the tests use an empty one).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ..core import cache, paths
+from . import chapters
+from .profiles import profile_parameters
+from ..core.validate import ParameterError
+
+RESULTS_FROM = ("auto", "compute")   # values of a chapter's ``results_from`` parameter
+MAX_BYTES = 20_000_000          # a bundle larger than this is refused (it would bloat the repository)
+
+
+def bundle_root() -> Path:
+    return Path(os.environ.get("HMM_BUNDLE_DIR", paths.ROOT / "results" / "paper"))
+
+
+def bundle_dir(notebook: str) -> Path:
+    return bundle_root() / chapters.source_path(notebook).stem
+
+
+def _machine() -> str:
+    """The machine in words: the GPU, or the CPU model and its cores."""
+    from ..core.machine import machine_info
+
+    m = machine_info()
+    return m["gpu"] or f"{m['cores']}-core {m['cpu_model']} CPU"
+
+
+def _cached_file(entry: str, suffix: str) -> Path | None:
+    """The file of cache entry ``entry`` (``function/digest``) with ``suffix``, in the cache or a read-only
+    source, or None."""
+    return next((root / f"{entry}{suffix}" for root in [paths.cache_dir(), *cache._sources]
+                 if (root / f"{entry}{suffix}").exists()), None)
+
+
+def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES,
+          pieces: list[str] = ()) -> Path:
+    """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path.
+
+    ``pieces``: cache entries (``function/digest``) that the bundled results were built from but that the
+    bundle need not hold, such as the engine batches behind a sweep that was (re)made from them in a later
+    run than theirs. Their records (wall time, creation time, host) go to the provenance so that
+    :func:`compute_seconds` counts their compute time; pieces not in the cache are left out."""
+    stem = chapters.source_path(notebook).stem
+    entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
+    found = []
+    for entry in entries:
+        pkl = _cached_file(entry, ".pkl")
+        if pkl is None:
+            raise RuntimeError(f"{stem}: cache entry {entry} was used but is not on disk")
+        found.append((entry, pkl))
+    sizes = {entry: pkl.stat().st_size for entry, pkl in found}
+    if sum(sizes.values()) > max_bytes:
+        biggest = ", ".join(f"{e} ({s / 1e6:.1f} MB)" for e, s in sorted(sizes.items(), key=lambda kv: -kv[1])[:3])
+        raise RuntimeError(f"{stem}: the bundle would hold {sum(sizes.values()) / 1e6:.1f} MB, more than "
+                           f"{max_bytes / 1e6:.0f} MB; largest entries: {biggest}")
+    target = bundle_dir(stem)
+    if target.exists():
+        shutil.rmtree(target)
+    codes = {}
+    for entry, pkl in found:
+        dest = target / "cache" / f"{entry}.pkl"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(pkl, dest)
+        record = json.loads(pkl.with_suffix(".json").read_text())
+        shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
+        codes[entry] = {"function": record["function"], "version": record["version"]}
+    piece_records = {}
+    for piece in pieces:
+        rec = _cached_file(piece, ".json")
+        if rec is not None:
+            r = json.loads(rec.read_text())
+            piece_records[piece] = {k: r.get(k) for k in ("function", "version", "wall_s", "created", "host")}
+    from ..core.machine import git_commit
+
+    commit, dirty = git_commit()
+    provenance = {
+        "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
+        "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,
+        "entries": codes, "pieces": piece_records, "bytes": sum(sizes.values()),
+        "device": _machine(), "host": platform.node(), "wall_s": round(wall_s, 1),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    path = target / "provenance.json"
+    path.write_text(json.dumps(provenance, indent=1))
+    return path
+
+
+def compute_seconds(notebook: str) -> float:
+    """Seconds the bundle's results took to compute, whenever they ran: the wall times recorded with its
+    entries (each an outermost cached call) and with the pieces they were built from, a piece computed
+    inside an entry's own run counted once (:func:`span_seconds`). The provenance's ``wall_s`` is only the
+    final driver run, which is shorter when the chapter resumed from the cache."""
+    folder = bundle_dir(chapters.source_path(notebook).stem)
+    entries = [json.loads(f.read_text()) for f in (folder / "cache").glob("*/*.json")]
+    prov = folder / "provenance.json"
+    pieces = list(json.loads(prov.read_text()).get("pieces", {}).values()) if prov.exists() else []
+    return span_seconds(pieces, outer=entries)
+
+
+def span_seconds(records: list[dict], outer: list[dict] = ()) -> float:
+    """Compute time behind cache ``records``: the sum of their wall times, except that a result computed
+    inside another one (a cached call made by a cached call: same host, within its time span) is already
+    part of its parent's time and is not counted again. ``outer``: results known not to lie inside one
+    another (the outermost calls of one run), always counted, that may hold some of ``records``."""
+    def span(r):
+        end = time.mktime(time.strptime(r["created"], "%Y-%m-%dT%H:%M:%S"))
+        return r.get("host", ""), end - r.get("wall_s", 0.0), end
+
+    spans, parents = [span(r) for r in records], [span(r) for r in outer]
+    slack = 1.0                                  # ``created`` has a resolution of one second
+    total = sum(r.get("wall_s", 0.0) for r in outer)
+    for i, (host, start, end) in enumerate(spans):
+        holders = [p for j, p in enumerate(spans) if j != i] + parents
+        if not any(h == host and s - slack <= start and end <= t + slack and (t - s) > (end - start)
+                   for h, s, t in holders):
+            total += records[i].get("wall_s", 0.0)
+    return total
+
+
+def load_cached_functions() -> None:
+    """Import every module of the engine, measure and study layers, so that every cached function is in
+    :data:`lib.core.cache.REGISTRY` and a record's version can be checked (:func:`lib.core.cache.is_current`)."""
+    import importlib
+    import pkgutil
+
+    for layer in ("core", "measures", "studies"):
+        package = importlib.import_module(f"lib.{layer}")
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"lib.{layer}.{info.name}")
+
+
+def is_current(record: dict) -> bool:
+    """The cached function behind ``record`` still declares the numerics version it was computed with."""
+    load_cached_functions()
+    return cache.is_current(record)
+
+
+def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | None]:
+    """(current, reason, provenance) of the chapter's bundle; ``reason`` says why it is not current."""
+    stem = chapters.source_path(notebook).stem
+    path = bundle_dir(stem) / "provenance.json"
+    if not path.exists():
+        return False, "no paper-profile bundle has been made for this chapter", None
+    prov = json.loads(path.read_text())
+    if prov["parameters"] != cache._jsonable(profile_parameters(profile, stem)):
+        return False, "the paper profile of this chapter changed since its bundle was made", prov
+    for entry, info in prov["entries"].items():
+        if not is_current(info):
+            return False, (f"the numerics of {info['function']} changed since the bundle was made (version "
+                           f"{info.get('version')} in the bundle)"), prov
+        if not (bundle_dir(stem) / "cache" / f"{entry}.pkl").exists():
+            return False, f"the bundle lacks its entry {entry}", prov
+    return True, "", prov
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """What a chapter shows: the paper bundle (``parameters`` to apply) or its own parameters."""
+
+    notebook: str
+    profile: str               # "paper" when the bundle is used, else "own"
+    parameters: dict           # values that replace the notebook's (empty unless the bundle is used)
+    reason: str = ""           # why the bundle is not used
+    provenance: dict | None = None
+
+    def note_html(self) -> str:
+        cmd = f"python -m lib paper {self.notebook}"
+        if self.profile == "paper":
+            p = self.provenance
+            body = (f"This page shows results of the <b>paper profile</b>, read from its bundle "
+                    f"(made {p['created'][:10]} on {p['device']}, {compute_seconds(self.notebook) / 60:.1f} min of compute, commit "
+                    f"{p['commit'][:10]}). Parameters changed from the defaults: "
+                    + ", ".join(f"<code>{k} = {v}</code>" for k, v in p["parameters"].items()) + ".")
+            title = "Paper-scale results"
+        else:
+            body = ("This page shows results of the parameters in its <code>parameters</code> cell (the quick "
+                    f"profile when built as a book), not the paper's scale: {self.reason}. To show paper-scale "
+                    f"results, run <code>{cmd}</code> (a GPU makes it fast) and rebuild the book.")
+            title = "Quick-profile results"
+        return (f'<div class="admonition note"><p class="admonition-title">{title}</p><p>{body}</p></div>')
+
+    def note(self) -> Any:
+        """The note as an IPython display object (HTML), for the chapter's first output."""
+        from IPython.display import HTML
+
+        return HTML(self.note_html())
+
+
+def choose(notebook: str, results_from: str, namespace: dict | None = None, profile: str = "paper") -> Shown:
+    """Use the chapter's current bundle when ``results_from == "auto"``; ``"compute"`` always computes.
+
+    ``namespace`` (the notebook's ``globals()``): the bundle is used only while the chapter's parameters are
+    its defaults or the paper profile's values, so a rerun with any other value computes that value.
+    """
+    if results_from not in RESULTS_FROM:
+        raise ParameterError(f"results_from={results_from!r} is not allowed; choose one of "
+                             f"{', '.join(map(repr, RESULTS_FROM))}")
+    stem = chapters.source_path(notebook).stem
+    if results_from == "compute":
+        return Shown(stem, "own", {}, "this run was asked to compute its results")
+    if namespace is not None:
+        defaults = {k: v for k, v in chapters.parameter_defaults(stem).items() if k != "results_from"}
+        values = cache._jsonable({k: namespace.get(k) for k in defaults})
+        paper = cache._jsonable({**defaults, **profile_parameters(profile, stem)})
+        if values not in (cache._jsonable(defaults), paper):
+            return Shown(stem, "own", {}, "its parameters were changed from the defaults")
+    current, reason, prov = status(stem, profile)
+    if not current:
+        return Shown(stem, "own", {}, reason, prov)
+    cache.read_only_source(bundle_dir(stem) / "cache", strict=True)
+    return Shown(stem, "paper", dict(profile_parameters(profile, stem)), "", prov)

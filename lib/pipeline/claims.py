@@ -1,0 +1,309 @@
+"""Claims of the paper, checked by the chapters and gathered by the reproduction report.
+
+A chapter ends with its checks. Each check is recorded as a ``Claim`` (what is claimed, what we
+measured, the tolerance, passed or not) by a ``Registry`` and stays an ``assert`` in the chapter:
+
+    book = claims.Registry("02_hidden_manifold", globals(), section="II")
+    assert book.check("II.abc", abc_error < 1e-8, statement="...", measured=abc_error, tolerance="< 1e-8"), abc_error
+
+The registry writes one small JSON record per notebook execution to
+``<output>/claims/<notebook>/<fingerprint>.json`` (``lib.core.paths.output_dir()``). The fingerprint hashes
+the notebook's text, the source of the whole library (``lib.pipeline.chapters.library_sha256``) and the notebook's
+parameter values, so a record describes exactly one (notebook, code, parameters) triple and can never be
+stale: a changed line or parameter gives another file name.
+
+The report (``collect``) computes the fingerprint each chapter *would* have under a profile without running
+it; a record with that name is current by construction. A missing one is produced on the spot by executing
+the chapter (``lib.pipeline.run.execute``), so the report is right whichever order the book executes notebooks in
+(in the book's usual order the chapters run first and the report only reads).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from . import chapters
+from ..core import paths
+from ..core.cache import _jsonable
+from ..measures.paper_tables import PAPER_TABLES  # noqa: F401  (part of this module's interface)
+from .profiles import profile_parameters
+from ..core.validate import ParameterError
+
+REGISTRY_MARK = "claims.Registry("  # how ``collect`` recognises a notebook that records claims
+NOT_FINGERPRINTED = ("results_from",)     # parameters that choose where results come from, not what they are
+BOOK = "book"                        # report profile: per chapter, what the book shows (paper bundle or quick)
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One checked statement. Truthy iff it passed, so ``assert registry.check(...)`` keeps the assertion."""
+
+    id: str                  # unique within the book, e.g. "II.gep-slope"
+    section: str             # paper section, e.g. "II", "V.1"
+    statement: str           # what is claimed (the paper's words or the check it implies)
+    measured: Any            # our number (or short text)
+    tolerance: str           # the pass criterion, in words or as an inequality
+    passed: bool
+    paper_claim: str | None = None   # key in PAPER_CLAIMS this check supports
+    notebook: str = ""
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperClaim:
+    """A claim of the paper as listed in the design (``shared/DESIGN.md``)."""
+
+    key: str
+    section: str
+    statement: str
+
+
+PAPER_CLAIMS: dict[str, PaperClaim] = {c.key: c for c in [
+    PaperClaim("GEP", "II", "For Gaussian latent variables the preactivations are jointly Gaussian with the "
+               "covariance given by the order parameters Q, R, T (Gaussian equivalence, the premise of the ODE)."),
+    PaperClaim("1", "IV", "Gaussian C: the ODE and SGD agree (tLog-RMSE small against the metric's scale)."),
+    PaperClaim("2", "IV", "Unstandardised Gaussian mixtures: SGD leaves the ODE, more so as alpha (and the KL "
+               "divergence) grows; the gap in v grows with time."),
+    PaperClaim("3", "III", "alpha moves the KL divergence more than m does."),
+    PaperClaim("4", "IV", "Standardised coordinate-wise mixtures: no significant gap for any alpha, m, even where "
+               "the KL divergence is large (and, our addition, the shared-label mixture keeps a gap)."),
+    PaperClaim("5", "V.1", "Lemma V.3 holds for sgn, ReLU and erf under standardised non-Gaussian inputs "
+               "(with Lemmas II.1 and V.1 as its steps)."),
+    PaperClaim("6", "V.2", "Standardised distributions with finite variance all follow the ODE; the Lorentz "
+               "(Cauchy) one does not."),
+    PaperClaim("7", "V.3", "Pseudo-real MNIST: the ODE approximately predicts SGD; the pseudo-teacher beats "
+               "random teachers (t-test)."),
+]}
+
+def records_dir() -> Path:
+    """Folder of the claim records (under the git-ignored output folder)."""
+    return paths.output_dir() / "claims"
+
+
+def fingerprint(notebook: str | Path, parameters: Mapping[str, Any]) -> str:
+    """Identity of one execution: the notebook's text, the whole library's source, the parameter values."""
+    ident = {"notebook": chapters.source_path(notebook).stem, "source": chapters.source_sha256(notebook),
+             "code": chapters.library_sha256(), "parameters": _jsonable(dict(parameters))}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def record_path(notebook: str | Path, fp: str) -> Path:
+    return records_dir() / chapters.source_path(notebook).stem / f"{fp}.json"
+
+
+def _plain(x: Any) -> Any:
+    """JSON-ready copy of a measured value: numpy scalars to floats, non-finite floats to strings."""
+    if hasattr(x, "item") and getattr(x, "ndim", 0) == 0:
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    return str(x)
+
+
+class Registry:
+    """Records a notebook's checks under the fingerprint of its current parameters.
+
+    ``notebook``: stem or path of the notebook; ``namespace``: the notebook's ``globals()``, from which
+    the values of the names assigned in its ``parameters`` cell are read (papermill overrides included).
+    """
+
+    def __init__(self, notebook: str | Path, namespace: Mapping[str, Any], *, section: str = ""):
+        self.source = chapters.source_path(notebook)
+        self.notebook = self.source.stem
+        self.section = section
+        names = [n for n in chapters.parameter_defaults(self.source) if n not in NOT_FINGERPRINTED]
+        missing = [n for n in names if n not in namespace]
+        if missing:
+            raise ParameterError(f"namespace lacks the parameter(s) {', '.join(missing)} of {self.notebook}")
+        self.parameters = {n: namespace[n] for n in names}
+        self.fingerprint = fingerprint(self.source, self.parameters)
+        self.path = record_path(self.source, self.fingerprint)
+        self.claims: dict[str, Claim] = {}
+        self.tables: dict[str, dict] = {}
+
+    def check(self, id: str, passed, *, statement: str, measured: Any, tolerance: str,
+              paper_claim: str | None = None, section: str | None = None) -> Claim:
+        """Record one check and return it (truthy iff ``passed``); the record file is rewritten at once."""
+        if paper_claim is not None and paper_claim not in PAPER_CLAIMS:
+            raise ParameterError(f"paper_claim={paper_claim!r} is not one of {', '.join(PAPER_CLAIMS)}")
+        claim = Claim(id=id, section=section or self.section, statement=statement, measured=_plain(measured),
+                      tolerance=str(tolerance), passed=bool(passed), paper_claim=paper_claim, notebook=self.notebook)
+        self.claims[id] = claim
+        self.save()
+        return claim
+
+    def table(self, key: str, rows: Mapping[str, list], columns: list[str], *, note: str = "") -> None:
+        """Record our version of a paper table (key as in ``PAPER_TABLES``, e.g. "I"), rows label -> values."""
+        self.tables[key] = {"columns": list(columns), "rows": {str(k): [_plain(v) for v in vals] for k, vals in rows.items()},
+                            "note": note}
+        self.save()
+
+    def as_record(self) -> dict:
+        return {"notebook": self.notebook, "fingerprint": self.fingerprint, "code": chapters.library_sha256(),
+                "parameters": _jsonable(self.parameters), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "claims": [dataclasses.asdict(c) for c in self.claims.values()], "tables": self.tables}
+
+    def save(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.as_record(), indent=1))
+        os.replace(tmp, self.path)
+        return self.path
+
+
+def records_claims(notebook: str | Path) -> bool:
+    """Whether the notebook records claims (its text builds a ``claims.Registry``)."""
+    return REGISTRY_MARK in chapters.source_path(notebook).read_text()
+
+
+def expected_parameters(notebook: str | Path, profile: str = "quick") -> dict[str, Any]:
+    """Parameter values of ``notebook`` under ``profile``: its defaults updated by the profile."""
+    stem = chapters.source_path(notebook).stem
+    values = {**chapters.parameter_defaults(notebook), **profile_parameters(shown_profile(stem, profile), stem)}
+    return {k: v for k, v in values.items() if k not in NOT_FINGERPRINTED}
+
+
+def shown_profile(notebook: str | Path, profile: str) -> str:
+    """``profile`` itself, or for ``"book"`` the one the book shows: paper where the bundle is current."""
+    if profile != BOOK:
+        return profile
+    from . import bundle
+
+    stem = chapters.source_path(notebook).stem
+    uses_bundle = "results_from" in chapters.parameter_defaults(stem) and bundle.status(stem)[0]
+    return "paper" if uses_bundle else "quick"
+
+
+def load_record(notebook: str | Path, profile: str = "quick") -> dict | None:
+    """The current record of ``notebook`` under ``profile`` or None if this execution never happened."""
+    path = record_path(notebook, fingerprint(notebook, expected_parameters(notebook, profile)))
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    record["claims"] = [Claim(**c) for c in record["claims"]]
+    return record
+
+
+def _execute(notebook: Path, profile: str) -> None:
+    """Execute ``notebook`` under ``profile`` with its kernel's console output sent to a log file."""
+    from .run import execute
+
+    out_dir = records_dir() / "runs" / notebook.stem
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "run.log", "w") as log:
+        saved = [os.dup(1), os.dup(2)]
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            execute(str(notebook), profile, out_dir=out_dir, quiet=True)
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def collect(profile: str = "quick", notebooks=None, *, run_missing: bool = True,
+            executor: Callable[[Path, str], None] | None = None) -> dict[str, dict]:
+    """Current records of every claim-recording notebook under ``profile``, {stem: record}.
+
+    A notebook without a current record is executed first (``executor``, default ``lib.pipeline.run.execute``
+    into ``<output>/claims/runs/``) when ``run_missing``; otherwise it maps to None.
+    """
+    if notebooks is None:
+        notebooks = [s for s in chapters.notebook_stems() if records_claims(s)]
+    out = {}
+    for nb in notebooks:
+        src = chapters.source_path(nb)
+        record = load_record(src, profile)
+        if record is None and run_missing:
+            (executor or _execute)(src, shown_profile(src, profile))
+            record = load_record(src, profile)
+            if record is not None:
+                record["ran_here"] = True
+            else:
+                raise RuntimeError(f"{src.stem} ran but wrote no record for its {profile!r} parameters: does it "
+                                   f"modify a parameter after the parameters cell, or build no claims.Registry?")
+        out[src.stem] = record
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+def _cell(x: Any) -> str:
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    if isinstance(x, list):
+        return ", ".join(_cell(v) for v in x)
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def mark(passed: bool | None) -> str:
+    return {True: "✅ pass", False: "❌ fail", None: "… not yet checked"}[passed]
+
+
+def all_claims(records: Mapping[str, dict | None]) -> list[Claim]:
+    return [c for r in records.values() if r for c in r["claims"]]
+
+
+def checks_markdown(records: Mapping[str, dict | None]) -> str:
+    """Markdown table of every recorded check: id, section, statement, measured, tolerance, pass/fail."""
+    lines = ["| check | section | statement | measured | tolerance | result |", "|---|---|---|---|---|---|"]
+    for c in all_claims(records):
+        lines.append(f"| `{c.id}` | {c.section} | {_cell(c.statement)} | {_cell(c.measured)} | "
+                     f"{_cell(c.tolerance)} | {mark(c.passed)} |")
+    return "\n".join(lines)
+
+
+def paper_claim_status(records: Mapping[str, dict | None]) -> dict[str, tuple[bool | None, list[Claim]]]:
+    """Per paper claim: (all supporting checks passed, or None without any; the checks)."""
+    found = all_claims(records)
+    out = {}
+    for key in PAPER_CLAIMS:
+        support = [c for c in found if c.paper_claim == key]
+        out[key] = (all(c.passed for c in support) if support else None, support)
+    return out
+
+
+def paper_claims_markdown(records: Mapping[str, dict | None]) -> str:
+    lines = ["| claim | section | the paper's statement | checked by | result |", "|---|---|---|---|---|"]
+    for key, (passed, support) in paper_claim_status(records).items():
+        claim = PAPER_CLAIMS[key]
+        by = ", ".join(f"`{c.id}`" for c in support) or "(chapter not written yet)"
+        lines.append(f"| {key} | {claim.section} | {_cell(claim.statement)} | {by} | {mark(passed)} |")
+    return "\n".join(lines)
+
+
+def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, dict | None]:
+    """The paper's table ``key`` as Markdown, each cell "paper / ours" where a chapter recorded the table.
+
+    Returns the Markdown and our recorded table (None until a chapter records it with ``Registry.table``).
+    """
+    paper = PAPER_TABLES[key]
+    ours = next((r["tables"][key] for r in records.values() if r and key in r.get("tables", {})), None)
+    cols = paper["columns"]
+    lines = ["| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for label, values in paper["rows"].items():
+        mine = ours["rows"].get(label) if ours else None
+        cells = []
+        for p, col in zip(values, cols):
+            text = f"{p:.3f}"
+            if mine is not None and col in ours["columns"]:
+                text += f" / {_cell(mine[ours['columns'].index(col)])}"
+            cells.append(text)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines), ours

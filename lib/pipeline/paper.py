@@ -1,0 +1,225 @@
+"""Regenerate every chapter under the paper profile and keep its results as a bundle.
+
+    python -m lib paper                      # every chapter with a paper profile, in book order
+    python -m lib paper 04_mixture_dynamics  # one chapter
+    python -m lib paper --force              # also chapters whose bundle is current
+    python -m lib paper --results-only 04_mixture_dynamics   # its expensive results only, into the stash
+    python -m lib paper --workers 2 04_mixture_dynamics      # its engine batches two at a time (2 CPU cores)
+
+Chapters run in the book's order. A chapter whose bundle is current (``lib.pipeline.bundle.status``) is skipped. Before
+the others run, the committed stash of expensive results (``lib.pipeline.stash``) is restored into the cache. Each chapter
+executes through papermill with its output printed as it comes: a bar over its cells, and the library's own
+bars inside (refreshed at most every ``PROGRESS_SECONDS``, or ``TQDM_MININTERVAL`` if set). Every finished
+result goes to the cache at once, so an interrupted run resumes where it stopped when started again. After
+each chapter its bundle and provenance (wall time and machine included) are written to
+``results/paper/<chapter>/`` and the wall time is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import bundle, chapters, stash
+from ..core import paths, validate
+from .profiles import PROFILES, profile_parameters
+from .run import execute
+from ..core.validate import ParameterError
+
+
+PROGRESS_SECONDS = 30    # the chapter's output (its progress bars included) is printed, a bar at most this often
+
+
+def chapter_parameters(stem: str, profile: str = "paper") -> dict:
+    """The parameters chapter ``stem`` runs with under ``profile``: its defaults, updated by the profile."""
+    return {**chapters.parameter_defaults(stem), **profile_parameters(profile, stem)}
+
+
+def paper_chapters() -> list[str]:
+    """Stems of the chapters that the paper profile changes, in book order."""
+    return [s for s in chapters.notebook_stems() if s in PROFILES["paper"]]
+
+
+def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: int = bundle.MAX_BYTES,
+               workers: int = 1) -> dict:
+    """Run ``stems`` (default: all) under the paper profile and bundle them; {stem: wall seconds or "current"}.
+    A chapter made of engine batches (``BATCHES``) first computes the missing ones, ``workers`` at a time,
+    stashing each as it finishes (:func:`compute_batches`)."""
+    todo = stems or paper_chapters()
+    unknown = [s for s in todo if s not in PROFILES["paper"]]
+    if unknown:
+        raise ParameterError(f"no paper profile for {', '.join(unknown)}; chapters with one: "
+                             f"{', '.join(paper_chapters())}")
+    times: dict[str, float | str] = {}
+    restored = stash.restore()
+    if restored:
+        print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
+    for i, stem in enumerate(todo, 1):
+        current, reason, _ = bundle.status(stem)
+        if current and not force:
+            print(f"[{i}/{len(todo)}] {stem}: bundle is current, skipped", flush=True)
+            times[stem] = "current"
+            continue
+        print(f"[{i}/{len(todo)}] {stem}: running the paper profile ({reason or 'forced'})", flush=True)
+        params = chapter_parameters(stem)
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = Path(tmp) / "trace.txt"
+            start = time.perf_counter()
+            tqdm_interval = os.environ.get("TQDM_MININTERVAL")
+            os.environ.setdefault("TQDM_MININTERVAL", str(PROGRESS_SECONDS))
+            try:
+                compute_batches(stem, params, workers)
+                os.environ["HMM_CACHE_TRACE"] = str(trace)
+                execute(stem, "paper", {"results_from": "compute"}, log_output=True)
+            finally:
+                os.environ.pop("HMM_CACHE_TRACE", None)
+                if tqdm_interval is None:
+                    os.environ.pop("TQDM_MININTERVAL", None)
+            wall = time.perf_counter() - start
+            path = bundle.write(stem, trace, wall, max_bytes=max_bytes, pieces=pieces(stem, params))
+        print(f"[{i}/{len(todo)}] {stem}: {wall / 60:.1f} min, bundle {path.parent}", flush=True)
+        times[stem] = round(wall, 1)
+    return times
+
+
+def _section4_grids(p: dict):
+    """(setup, grid) of each activation of the Section IV chapter with parameters ``p``, as the chapter
+    makes them (grid: :func:`lib.studies.mixture_dynamics.chapter_grid`)."""
+    from ..studies.mixture_dynamics import Setup, chapter_grid
+
+    for g in p["activations"]:
+        setup = Setup(g=g, f=p["f"], N=p["N"], D=p["D"], K=p["K"], M=p["M"], lr=p["lr"], runs=p["runs"],
+                      t_max=p["t_max"], seed=p["seed"])
+        yield setup, chapter_grid(g, p["activations"], p["ms"], p["alphas"], p["appendix_ms"], p["appendix_alphas"])
+
+
+def _section4_results(p: dict) -> None:
+    """The expensive part of the Section IV chapter: its sweeps, made as the chapter makes them."""
+    from ..studies.mixture_dynamics import chapter_sweeps
+
+    for setup, grid in _section4_grids(p):
+        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"])
+
+
+def _section4_batches(p: dict) -> list[tuple[str, tuple]]:
+    """The engine batches behind the chapter's sweeps: (``guarded_batch/<digest>``, comparisons) for each
+    activation, sweep and mixture index, keyed as :func:`lib.studies.mixture_dynamics.sweep` calls them (tested)."""
+    from ..core.cache import key_of
+    from ..studies.universality import guarded_batch
+
+    out = []
+    for setup, (ms, alphas, *_) in _section4_grids(p):
+        sweeps = [(st, "coordinate", ms, alphas) for st in p["standardize"]]
+        if True in p["standardize"]:
+            sweeps.append((True, "shared", [ms[0]], [0] + sorted(p["shared_alphas"])))
+        for st, variant, s_ms, s_alphas in sweeps:
+            for x in range(p["n_mixtures"]):
+                cs = tuple(dict.fromkeys(setup.comparison(a, m, st, variant, x) for m in s_ms for a in s_alphas))
+                out.append((f"guarded_batch/{key_of(guarded_batch.cache_name, {'cs': cs}, guarded_batch.version)[0]}", cs))
+    return out
+
+
+RESULTS_ONLY = {"04_mixture_dynamics": _section4_results}   # chapters whose expensive part runs without papermill
+BATCHES = {"04_mixture_dynamics": _section4_batches}        # chapters computed as independent engine batches
+
+
+def pieces(stem: str, params: dict) -> list[str]:
+    """Cache entries the chapter's bundled results are built from (counted in its compute time)."""
+    return [key for key, _ in BATCHES[stem](params)] if stem in BATCHES else []
+
+
+def _worker_start(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _compute_batch(cs: tuple, progress: bool = False) -> None:
+    from ..studies.universality import guarded_batch
+
+    guarded_batch(cs, progress=progress)
+
+
+def compute_batches(stem: str, params: dict, workers: int = 1) -> int:
+    """Compute the chapter's engine batches missing from the cache, ``workers`` at a time (each in its own
+    process with an equal share of the CPU threads; 1: in this process), stashing each as it finishes.
+    Returns the number computed. On a CPU, separate processes use the cores better than one process's
+    threads (2-core Xeon: 1.3x the run-steps per second of one 2-thread process); use 1 with a GPU."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from tqdm.auto import tqdm
+
+    workers = validate.integer("workers", workers, 1)
+    todo = [cs for key, cs in BATCHES.get(stem, lambda p: [])(params)
+            if not (paths.cache_dir() / f"{key}.pkl").exists()]
+    if not todo:
+        return 0
+    bar = tqdm(total=len(todo), desc=f"{stem}: engine batches ({workers} worker{'s' * (workers > 1)})",
+               unit="batch")
+    if workers == 1:
+        for cs in todo:
+            _compute_batch(cs, progress=True)
+            stash.save()
+            bar.update()
+    else:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_worker_start, initargs=(threads,)) as pool:
+            for done in cf.as_completed([pool.submit(_compute_batch, cs) for cs in todo]):
+                done.result()
+                stash.save()
+                bar.update()
+    bar.close()
+    return len(todo)
+
+
+def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS,
+                 workers: int = 1) -> list:
+    """Compute the expensive results of chapter ``stem`` under ``profile`` without executing the notebook (no
+    figures, no bundle), from the stash and into it; returns the entries newly stashed. For a machine that has
+    the library's needs (torch, numpy, scipy, tqdm) but not the notebook tools, such as a bare GPU machine;
+    ``lib.pipeline.paper`` then makes the bundle anywhere, from the stash, computing only what is cheap."""
+    if stem not in RESULTS_ONLY:
+        raise ParameterError(f"--results-only is available for {', '.join(RESULTS_ONLY)}, not {stem}")
+    restored = stash.restore()
+    print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
+    params = chapter_parameters(stem, profile)
+    compute_batches(stem, params, workers)
+    RESULTS_ONLY[stem](params)
+    return stash.save(min_seconds)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib paper", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chapters", nargs="*", help=f"chapter stems (default: {', '.join(paper_chapters())})")
+    parser.add_argument("--force", action="store_true", help="also rerun chapters whose bundle is current")
+    parser.add_argument("--results-only", action="store_true",
+                        help=f"compute and stash the expensive results without the notebook ({', '.join(RESULTS_ONLY)})")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="engine batches computed at once, each in its own process (CPU: the number of "
+                             "cores; GPU: 1); default 1")
+    args = parser.parse_args(argv)
+    try:
+        validate.integer("workers", args.workers, 1)
+        if args.results_only:
+            for stem in args.chapters or list(RESULTS_ONLY):
+                added = results_only(stem, workers=args.workers)
+                print(f"{stem}: {len(added)} result(s) stashed in {stash.stash_dir()}")
+            return 0
+        times = regenerate(args.chapters or None, args.force, workers=args.workers)
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    ran = [t for t in times.values() if t != "current"]
+    print(f"paper profile: {len(ran)} chapter(s) run in {sum(ran) / 60:.1f} min, "
+          f"{len(times) - len(ran)} current bundle(s) kept")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
