@@ -37,16 +37,16 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lib.compare import Comparison, compare, ode_reference  # noqa: E402
-from lib.equivalence import EquivalenceCheck, equivalence_check  # noqa: E402
-from lib.model import Model  # noqa: E402
-from lib.ode_study import conventions, gaussian_cell  # noqa: E402
-from lib.pseudo_real import PseudoRealParams, TeacherParams, corrected_constants, fit_pseudo_real, pseudo_teacher_study, train_pseudo_teacher  # noqa: E402,E501
-from lib.section3 import KLStudy, kl_study  # noqa: E402
-from lib.section4 import Setup, sweep  # noqa: E402
-from lib.section5 import Law, comparison, guarded_batch, standardization_scale  # noqa: E402
-from lib.section_mnist import MnistRun, fit_summary, input_moments, mnist_dynamics, teacher_field_summary  # noqa: E402,E501
-from lib.sgd import simulate_sgd_cached  # noqa: E402
+from lib.measures.compare import Comparison, compare, ode_reference  # noqa: E402
+from lib.measures.equivalence import EquivalenceCheck, equivalence_check  # noqa: E402
+from lib.core.model import Model  # noqa: E402
+from lib.studies.ode_vs_sgd import conventions, gaussian_cell  # noqa: E402
+from lib.core.pseudo_real import PseudoRealParams, TeacherParams, corrected_constants, fit_pseudo_real, pseudo_teacher_study, train_pseudo_teacher  # noqa: E402,E501
+from lib.studies.gaussian_mixtures import KLStudy, kl_study  # noqa: E402
+from lib.studies.mixture_dynamics import Setup, sweep  # noqa: E402
+from lib.studies.universality import Law, comparison, guarded_batch, standardization_scale  # noqa: E402
+from lib.studies.pseudo_real import MnistRun, fit_summary, input_moments, mnist_dynamics, teacher_field_summary  # noqa: E402,E501
+from lib.core.sgd import simulate_sgd_cached  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 TOLERANCE = {"float64": dict(rtol=1e-9, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-7)}
