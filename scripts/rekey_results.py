@@ -43,6 +43,13 @@ def rekey(record_path: Path, suffix: str) -> tuple[str, str] | None:
     return f"{folder.name}/{old}", f"{folder.name}/{digest}"
 
 
+def _new_info(info: dict) -> dict:
+    """A provenance entry of the old form ({function, code, ...}) in the new one ({function, module, version})."""
+    func = cache.REGISTRY[info["function"].rsplit(".", 1)[-1]]
+    return {**{k: v for k, v in info.items() if k != "code"}, "function": func.cache_name,
+            "module": func.__wrapped__.__module__, "version": func.version}
+
+
 def main() -> None:
     load_cached_functions()
     renamed = {}
@@ -59,10 +66,7 @@ def main() -> None:
         prov = json.loads(prov_path.read_text())
         prov.pop("code_cells", None)
         for part in ("entries", "pieces"):
-            prov[part] = {renamed.get(k, k): {**{kk: vv for kk, vv in v.items() if kk != "code"},
-                                              "function": v["function"].rsplit(".", 1)[-1],
-                                              "version": cache.REGISTRY[v["function"].rsplit(".", 1)[-1]].version}
-                          for k, v in prov.get(part, {}).items()}
+            prov[part] = {renamed.get(k, k): _new_info(v) for k, v in prov.get(part, {}).items()}
         prov_path.write_text(json.dumps(prov, indent=1))
     print(f"{len(renamed)} entries rekeyed")
 

@@ -168,7 +168,7 @@ def test_driver_runs_bundles_and_then_skips_a_chapter(monkeypatch, tmp_path):
     times = paper.regenerate()
     assert list(times) == ["03_gaussian_mixtures"] and times["03_gaussian_mixtures"] > 0
     prov = json.loads((tmp_path / "bundles" / "03_gaussian_mixtures" / "provenance.json").read_text())
-    assert prov["parameters"] == tiny and [e["function"] for e in prov["entries"].values()] == ["lib.studies.gaussian_mixtures.kl_study"]
+    assert prov["parameters"] == tiny and [(e["function"], e["module"]) for e in prov["entries"].values()] == [("kl_study", "lib.studies.gaussian_mixtures")]
     assert prov["wall_s"] == pytest.approx(times["03_gaussian_mixtures"], abs=0.1)
     assert paper.regenerate() == {"03_gaussian_mixtures": "current"}
 

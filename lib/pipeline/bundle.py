@@ -88,13 +88,13 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         shutil.copy2(pkl, dest)
         record = json.loads(pkl.with_suffix(".json").read_text())
         shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
-        codes[entry] = {"function": record["function"], "version": record["version"]}
+        codes[entry] = {k: record.get(k) for k in ("function", "module", "version")}
     piece_records = {}
     for piece in pieces:
         rec = _cached_file(piece, ".json")
         if rec is not None:
             r = json.loads(rec.read_text())
-            piece_records[piece] = {k: r.get(k) for k in ("function", "version", "wall_s", "created", "host")}
+            piece_records[piece] = {k: r.get(k) for k in ("function", "module", "version", "wall_s", "created", "host")}
     from ..core.machine import git_commit
 
     commit, dirty = git_commit()
@@ -155,8 +155,15 @@ def load_cached_functions() -> None:
 
 
 def is_current(record: dict) -> bool:
-    """The cached function behind ``record`` still declares the numerics version it was computed with."""
-    load_cached_functions()
+    """The cached function behind ``record`` still declares the numerics version it was computed with. Only
+    the function's own module is imported when the record names it (a bare machine without the plotting
+    and notebook tools can check stash entries); otherwise every layer below the pipeline."""
+    import importlib
+
+    if record.get("function") not in cache.REGISTRY and record.get("module"):
+        importlib.import_module(record["module"])
+    if record.get("function") not in cache.REGISTRY:
+        load_cached_functions()
     return cache.is_current(record)
 
 
