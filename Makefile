@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test nbval bench clean mathjax browser-test paper
+.PHONY: setup book test nbval bench clean mathjax browser-test paper gpu-check
 
 setup: $(STAMP)
 
@@ -38,6 +38,11 @@ bench: $(STAMP)
 # Every chapter under the paper profile, in book order, resumable; results bundled in results/paper/ for the book.
 paper: $(STAMP)
 	$(BIN)/python -m lib paper
+
+# On a CUDA machine: GPU tests, the benchmark record, the paper profile's expensive results (packed for
+# another machine to bundle), within GPU_CHECK_SECONDS (default 540); needs only torch, numpy, scipy, tqdm.
+gpu-check:
+	scripts/gpu_check.sh
 
 clean:
 	rm -rf _build _output _cache

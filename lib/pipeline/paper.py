@@ -4,6 +4,7 @@
     python -m lib paper 04_mixture_dynamics  # one chapter
     python -m lib paper --force              # also chapters whose bundle is current
     python -m lib paper --results-only 04_mixture_dynamics   # its expensive results only, into the stash
+    python -m lib paper --results-only --profile quick 02b_ode   # a small trial of the same path
     python -m lib paper --workers 2 04_mixture_dynamics      # its engine batches two at a time (2 CPU cores)
 
 Chapters run in the book's order. A chapter whose bundle is current (``lib.pipeline.bundle.status``) is skipped. Before
@@ -122,7 +123,10 @@ def _section4_batches(p: dict) -> list[tuple[str, tuple]]:
     return out
 
 
-RESULTS_ONLY = {"04_mixture_dynamics": _section4_results}   # chapters whose expensive part runs without papermill
+# Chapters whose expensive part runs without papermill: the function that makes the chapter's cached calls from
+# its parameter dict (a "module:function" name is imported only when used).
+RESULTS_ONLY = {"02b_ode": "lib.studies.ode_vs_sgd:chapter_results", "04_mixture_dynamics": _section4_results,
+                "07_pseudo_real": "lib.studies.pseudo_real:chapter_results"}
 BATCHES = {"04_mixture_dynamics": _section4_batches}        # chapters computed as independent engine batches
 
 
@@ -189,7 +193,15 @@ def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.M
     print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
     params = chapter_parameters(stem, profile)
     compute_batches(stem, params, workers)
-    RESULTS_ONLY[stem](params)
+    compute = RESULTS_ONLY[stem]
+    if isinstance(compute, str):
+        import importlib
+
+        module, name = compute.split(":")
+        compute = getattr(importlib.import_module(module), name)
+    start = time.perf_counter()
+    compute(params)
+    print(f"{stem}: results of the {profile} profile in {time.perf_counter() - start:.1f} s", flush=True)
     return stash.save(min_seconds)
 
 
@@ -203,12 +215,15 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="engine batches computed at once, each in its own process (CPU: the number of "
                              "cores; GPU: 1); default 1")
+    parser.add_argument("--profile", default="paper", choices=sorted(PROFILES),
+                        help="with --results-only: the profile whose results are computed (default paper; quick "
+                             "is a small trial run)")
     args = parser.parse_args(argv)
     try:
         validate.integer("workers", args.workers, 1)
         if args.results_only:
             for stem in args.chapters or list(RESULTS_ONLY):
-                added = results_only(stem, workers=args.workers)
+                added = results_only(stem, args.profile, workers=args.workers)
                 print(f"{stem}: {len(added)} result(s) stashed in {stash.stash_dir()}")
             return 0
         times = regenerate(args.chapters or None, args.force, workers=args.workers)
