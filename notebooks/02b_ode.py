@@ -110,26 +110,17 @@ shown.note()
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib.pipeline import claims
-from lib.studies import style
-from lib.studies import ode_vs_sgd as study
 from lib.measures.compare import METRICS
-from lib.core.model import Model
-from lib.core.validate import ParameterError
+from lib.pipeline import claims
+from lib.studies import ode_vs_sgd as study
+from lib.studies import ode_vs_sgd_figures as figures
+from lib.studies import style
 
 style.use()
-if len(set(activations)) != len(activations) or not activations:
-    raise ParameterError(f"activations={activations!r} must be a non-empty list without repeats")
-models = {g: Model(N=N, D=D, K=K, M=M, lr=lr, f=f, g=g) for g in activations}
-conv_studies = {g: study.ConvergenceStudy(g=g, N_values=tuple(N_values), ratio=ratio, K=K, M=M, lr=lr, f=f,
-                                          seeds=seeds, runs=conv_runs, t_max=conv_t_max, points=points,
-                                          seed=seed, dt=dt)
-                for g in activations}
-cells = {g: study.gaussian_cell(models[g], example_seed, runs, t_max, points, dt) for g in activations}
+data = study.chapter_data(globals())   # every cached result of the page: cells, conventions, convergence sweeps
 
 # %% [markdown]
 # ## Starting from the same weights as SGD
@@ -148,9 +139,7 @@ cells = {g: study.gaussian_cell(models[g], example_seed, runs, t_max, points, dt
 # initial condition converges as $N$ grows.
 
 # %%
-t0 = {g: study.initial_gap(models[g], example_seed, cells[g]) for g in activations}
-t0_ode = max(t0[g][n] for g in activations for n in METRICS)
-t0_sgd = max(t0[g][f"sgd_{n}"] for g in activations for n in METRICS)
+t0, t0_ode, t0_sgd = study.start_gaps(data)
 print("largest |ODE(t=0) - order parameters of the weights| (float64):", f"{t0_ode:.1e}")
 print("largest |SGD record(t=0) - order parameters of the weights| (the SGD runs in float32):", f"{t0_sgd:.1e}")
 glue("t0_ode", f"{t0_ode:.0e}", display=False)
@@ -176,19 +165,11 @@ glue("t0_sgd", f"{t0_sgd:.0e}", display=False)
 # constant $\tilde T$ (or with RK4) and our ODE, beside the per-run gap between SGD and our ODE.
 
 # %%
-conv_traj = {g: study.conventions(models[g], example_seed, t_max, points, dt, rk4_dt) for g in activations}
-conv_gap = {g: study.convention_gaps(cells[g].ode, conv_traj[g]) for g in activations}
-sgd_gap = {g: {n: cells[g].tlog_mean(n) for n in METRICS} for g in activations}
-lines = ["| $g$ | difference | $Q$ | $R$ | $v$ |", "|---|---|---|---|---|"]
-for g in activations:
-    lines.append(f"| {g} | constant $\\tilde T$ vs exact teacher term | "
-                 + " | ".join(f"{conv_gap[g]['tilde'][n]:.1e}" for n in METRICS) + " |")
-    lines.append(f"| {g} | RK4 ($dt$ = {rk4_dt:g}) vs Euler ($dt$ = {dt:g}) | "
-                 + " | ".join(f"{conv_gap[g]['rk4'][n]:.1e}" for n in METRICS) + " |")
-    lines.append(f"| {g} | *per-run SGD vs ODE, for scale* | " + " | ".join(f"{sgd_gap[g][n]:.1e}" for n in METRICS) + " |")
-display(Markdown("\n".join(lines)))
-euler_ratio = max(conv_gap[g]["rk4"][n] / sgd_gap[g][n] for g in activations for n in METRICS)
-tilde_ratio = max(conv_gap[g]["tilde"][n] / sgd_gap[g][n] for g in activations for n in METRICS)
+conventions = study.convention_summary(data)
+display(Markdown(conventions.markdown()))
+
+# %% tags=["remove-input"]
+euler_ratio, tilde_ratio = conventions.ratio("rk4"), conventions.ratio("tilde")
 glue("euler_ratio", f"{100 * euler_ratio:.0f}%", display=False)
 glue("tilde_ratio", f"{100 * tilde_ratio:.0f}%", display=False)
 
@@ -199,44 +180,8 @@ glue("tilde_ratio", f"{100 * tilde_ratio:.0f}%", display=False)
 #
 # ## ODE against SGD under Gaussian inputs
 
-# %%
-def components(name, x):
-    """(label, series) pairs of an order parameter with the run and time axes leading; Q's symmetric
-    entries are drawn once."""
-    if name == "eg":
-        return [(r"$\epsilon_g$", x)]
-    if name == "v":
-        return [(f"$v_{k}$", x[..., k]) for k in range(K)]
-    if name == "Q":
-        return [(f"$Q_{{{k}{l}}}$", x[..., k, l]) for k in range(K) for l in range(k, K)]
-    return [(f"$R_{{{k}{m}}}$", x[..., k, m]) for k in range(K) for m in range(M)]
-
-
-names = ["eg", "Q", "R", "v"]
-ylabels = {"eg": r"$\epsilon_g$", "Q": "$Q$", "R": "$R$", "v": "$v$"}
-fig, axes = plt.subplots(len(activations), 4, figsize=(14, 3.4 * len(activations)), squeeze=False, sharex=True)
-for row, g in enumerate(activations):
-    res = cells[g]
-    t = res.sgd.t
-    pos = t > 0
-    for col, name in enumerate(names):
-        ax = axes[row, col]
-        ode_c = components(name, getattr(res.ode, name)[0])
-        sgd_c = components(name, getattr(res.sgd, name))
-        for i, ((label, y_ode), (_, y_sgd)) in enumerate(zip(ode_c, sgd_c)):
-            color = style.PALETTE[i % len(style.PALETTE)]
-            ax.plot(t[pos], y_ode[pos], color=color, label=label)
-            style.band(ax, t[pos], y_sgd.mean(axis=0)[pos], y_sgd.std(axis=0)[pos], color)
-        ax.set_xscale("log")
-        ax.set_ylabel(f"{ylabels[name]}  ({g})")
-        if row == len(activations) - 1:
-            ax.set_xlabel("$t$")
-        if name != "eg":
-            ax.legend(fontsize=8, ncol=2 if name == "R" else 1)
-axes[0, 0].plot([], [], color="k", label="ODE")
-axes[0, 0].plot([], [], color="k", ls="--", label=f"SGD, mean of {runs} runs ± std")
-axes[0, 0].legend(fontsize=8)
-fig.tight_layout()
+# %% tags=["remove-input"]
+fig = figures.trajectories_figure(data.cells)
 style.savefig(fig, "ode_vs_sgd")
 glue("fig_ode_vs_sgd", fig, display=False)
 plt.close(fig)
@@ -264,20 +209,12 @@ glue("lr", f"{lr:g}", display=False)
 # Gaussian inputs ($\alpha=0$ in its appendix Tables I and II, 001 version).
 
 # %%
-columns = [c for n in METRICS for c in study.component_names(n, K, M)]
-paper_rows = {g: claims.PAPER_TABLES[{"erf": "I", "relu": "II"}[g]]["rows"]["alpha=0"] for g in activations}
-floors = {g: study.floor_components(paper_rows[g], K, M) for g in activations}
-per_run = {g: {n: cells[g].tlog[n].mean(axis=0) for n in METRICS} for g in activations}
-of_mean = {g: study.tlog_of_mean(cells[g]) for g in activations}
-flat = lambda d: np.concatenate([np.ravel(d[n]) for n in METRICS])
-lines = ["| $g$ | source | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
-for g in activations:
-    for label, d in [("ours, per run", per_run[g]), ("ours, mean of runs", of_mean[g]),
-                     ("paper, α = 0" + ("" if (K, M) == (2, 2) else " (block means)"), floors[g])]:
-        lines.append(f"| {g} | {label} | " + " | ".join(f"{x:.4f}" for x in flat(d)) + " |")
-display(Markdown("\n".join(lines)))
-floor_ratio = {g: float(np.max(flat(of_mean[g]) / flat(floors[g]))) for g in activations}
-run_ratio = {g: float(np.max(flat(per_run[g]) / flat(floors[g]))) for g in activations}
+floors = study.floor_summary(data)
+display(Markdown(floors.markdown()))
+
+# %% tags=["remove-input"]
+floor_ratio = {g: floors.floor_ratio(g) for g in activations}
+run_ratio = {g: floors.run_ratio(g) for g in activations}
 for g in ["erf", "relu"]:
     glue(f"floor_ratio_{g}", f"{floor_ratio[g]:.2f}" if g in activations else "n/a", display=False)
     glue(f"run_ratio_{g}", f"{run_ratio[g]:.2f}" if g in activations else "n/a", display=False)
@@ -308,40 +245,14 @@ glue("floor_ratio_max", f"{max(floor_ratio.values()):.2f}", display=False)
 # common slope $s$, by least squares; the slope's standard error comes from the residual scatter.
 
 # %%
-conv = {g: study.convergence(conv_studies[g]) for g in activations}
-fits = {g: {n: conv[g].fit(n) for n in METRICS + ("all",)} for g in activations}
-markers = {"Q": "o", "R": "s", "v": "^"}
-fig, axes = plt.subplots(1, len(activations), figsize=(5.6 * len(activations), 4.2), squeeze=False, sharey=True)
-for ax, g in zip(axes[0], activations):
-    res = conv[g]
-    Ns = res.N.astype(float)
-    for i, n in enumerate(METRICS):
-        color = style.PALETTE[i]
-        gap = res.gap(n)                                           # (n_N, seeds)
-        ax.scatter(np.repeat(Ns, gap.shape[1]) * np.tile(np.linspace(0.96, 1.04, gap.shape[1]), len(Ns)),
-                   gap.ravel(), s=12, color=color, alpha=0.35, lw=0)
-        fit = fits[g][n]
-        ax.plot(Ns, np.exp(np.log(gap).mean(axis=1)), markers[n], color=color, ms=7,
-                label=f"{n}: slope {fit.slope:.2f} ± {fit.stderr:.2f}")
-        ax.plot(Ns, fit(Ns), "-", color=color, lw=1.2)
-    guide = np.exp(np.log(res.gap("all")[0]).mean()) * np.sqrt(Ns[0] / Ns)
-    ax.plot(Ns, guide, ":", color="k", lw=1.5, label=r"$\propto N^{-1/2}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(Ns, [f"{x:g}" for x in Ns])
-    ax.xaxis.set_minor_locator(plt.NullLocator())
-    ax.set_xlabel(f"$N$  ($D$ = {ratio:g} $N$),  $g$ = {g}")
-    ax.legend(fontsize=8)
-axes[0, 0].set_ylabel("per-run tLog-RMSE, SGD vs ODE")
-fig.tight_layout()
+fits = study.convergence_fits(data)
+display(Markdown(study.slope_table(fits)))
+
+# %% tags=["remove-input"]
+fig = figures.convergence_figure(data.convergence, fits)
 style.savefig(fig, "ode_convergence")
 glue("fig_convergence", fig, display=False)
 plt.close(fig)
-lines = ["| $g$ | $Q$ | $R$ | $v$ | all three (geometric mean) |", "|---|---|---|---|---|"]
-for g in activations:
-    lines.append(f"| {g} | " + " | ".join(f"{fits[g][n].slope:.2f} ± {fits[g][n].stderr:.2f}"
-                                         for n in METRICS + ("all",)) + " |")
-display(Markdown("\n".join(lines)))
 slope_margin = 0.3                                     # the claim: slope below -0.3 (theory -0.5)
 worst_se = max(fits[g]["all"].stderr for g in activations)
 glue("seeds", f"{seeds}", display=False)
@@ -416,5 +327,5 @@ assert book.check("ODE.t0-sgd", t0_sgd < 1e-5, measured=t0_sgd, tolerance="< 1e-
                   statement="The SGD engine's float32 record at t = 0 agrees with the same order parameters."), t0
 assert book.check("ODE.euler", euler_ratio < 0.1, measured=euler_ratio, tolerance="< 0.1 of the per-run SGD gap",
                   statement="Forward Euler with dt = 0.01 is accurate: its difference from RK4 is small "
-                            "against the finite-size gap."), conv_gap
+                            "against the finite-size gap."), conventions.gaps
 print("all ODE claims hold")

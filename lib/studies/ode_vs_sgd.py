@@ -294,3 +294,172 @@ def convention_gaps(book: Trajectory, others: dict[str, Trajectory]) -> dict[str
         out[key] = {n: float(tlog_rmse(book.t, getattr(tr, n)[0], getattr(book, n)[0], time_axis=0).mean())
                     for n in METRICS}
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The chapter: its expensive calls, and the summaries its prose, tables and checks read
+# ------------------------------------------------------------------------------------------------
+PARAMETERS = ("activations", "f", "N", "D", "K", "M", "lr", "runs", "t_max", "example_seed", "N_values", "ratio",
+              "seeds", "conv_runs", "conv_t_max", "seed", "points", "dt", "rk4_dt")
+"""Names of the chapter's parameters cell that its results depend on (``results_from`` only says where
+they come from)."""
+
+
+@dataclass
+class ChapterData:
+    """Everything notebooks/02b_ode.py computes, per activation g: the models of the comparison, one
+    :func:`gaussian_cell` (``cells``), the two alternative conventions (:func:`conventions`) and the
+    convergence sweep (:class:`ConvergenceStudy`, :func:`convergence`). ``p``: the parameters used."""
+
+    p: dict
+    models: dict
+    studies: dict
+    cells: dict
+    conventions: dict
+    convergence: dict
+
+    @property
+    def activations(self) -> list[str]:
+        return list(self.p["activations"])
+
+
+def chapter_data(p, progress: bool = False) -> ChapterData:
+    """Make the chapter's cached calls, in its order (every cell, then the conventions, then the
+    convergence sweep of each activation), and return their results.
+
+    ``p``: a mapping holding the names of the chapter's parameters cell (:data:`PARAMETERS`), such as the
+    chapter's ``globals()`` or ``lib.pipeline.paper.chapter_parameters("02b_ode")``; other keys are
+    ignored. ``progress`` shows the SGD engine's progress bars (not part of any cache key)."""
+    missing = [name for name in PARAMETERS if name not in p]
+    if missing:
+        raise validate.ParameterError(f"missing parameter(s) of 02b_ode: {', '.join(missing)}")
+    p = {name: p[name] for name in PARAMETERS}
+    activations = p["activations"]
+    if len(set(activations)) != len(activations) or not activations:
+        raise validate.ParameterError(f"activations={activations!r} must be a non-empty list without repeats")
+    models = {g: Model(N=p["N"], D=p["D"], K=p["K"], M=p["M"], lr=p["lr"], f=p["f"], g=g) for g in activations}
+    studies = {g: ConvergenceStudy(g=g, N_values=tuple(p["N_values"]), ratio=p["ratio"], K=p["K"], M=p["M"],
+                                   lr=p["lr"], f=p["f"], seeds=p["seeds"], runs=p["conv_runs"],
+                                   t_max=p["conv_t_max"], points=p["points"], seed=p["seed"], dt=p["dt"])
+               for g in activations}
+    cells = {g: gaussian_cell(models[g], p["example_seed"], p["runs"], p["t_max"], p["points"], p["dt"],
+                              progress=progress) for g in activations}
+    conv = {g: conventions(models[g], p["example_seed"], p["t_max"], p["points"], p["dt"], p["rk4_dt"])
+            for g in activations}
+    sweeps = {g: convergence(studies[g], progress=progress) for g in activations}
+    return ChapterData(p=p, models=models, studies=studies, cells=cells, conventions=conv, convergence=sweeps)
+
+
+def chapter_results(p: dict) -> None:
+    """Compute the chapter's results into the cache without plotting: exactly the cached calls that
+    notebooks/02b_ode.py makes for the parameters ``p`` (see :func:`chapter_data`, which the chapter
+    calls). Needs only torch, numpy, scipy and tqdm, so that a bare GPU machine can fill the cache for the
+    paper profile, ``chapter_results(lib.pipeline.paper.chapter_parameters("02b_ode"))``."""
+    chapter_data(p, progress=True)
+
+
+def start_gaps(data: ChapterData) -> tuple[dict, float, float]:
+    """(per activation :func:`initial_gap`, largest ODE gap, largest SGD-record gap) at t = 0 over the
+    activations and Q, R, v."""
+    t0 = {g: initial_gap(data.models[g], data.p["example_seed"], data.cells[g]) for g in data.activations}
+    t0_ode = max(t0[g][n] for g in data.activations for n in METRICS)
+    t0_sgd = max(t0[g][f"sgd_{n}"] for g in data.activations for n in METRICS)
+    return t0, t0_ode, t0_sgd
+
+
+@dataclass
+class ConventionSummary:
+    """Per activation g: ``gaps[g][key][name]``, the component-averaged tLog-RMSE of the constant-T~ ODE
+    (key "tilde") and of RK4 ("rk4") against the book's ODE (:func:`convention_gaps`), and
+    ``sgd[g][name]``, the run- and component-averaged SGD-vs-ODE gap, for name in Q, R, v."""
+
+    gaps: dict
+    sgd: dict
+    dt: float
+    rk4_dt: float
+
+    def ratio(self, key: str) -> float:
+        """Largest ratio of a convention's gap to the SGD gap over activations and Q, R, v."""
+        return max(self.gaps[g][key][n] / self.sgd[g][n] for g in self.gaps for n in METRICS)
+
+    def markdown(self) -> str:
+        lines = ["| $g$ | difference | $Q$ | $R$ | $v$ |", "|---|---|---|---|---|"]
+        for g in self.gaps:
+            lines.append(f"| {g} | constant $\\tilde T$ vs exact teacher term | "
+                         + " | ".join(f"{self.gaps[g]['tilde'][n]:.1e}" for n in METRICS) + " |")
+            lines.append(f"| {g} | RK4 ($dt$ = {self.rk4_dt:g}) vs Euler ($dt$ = {self.dt:g}) | "
+                         + " | ".join(f"{self.gaps[g]['rk4'][n]:.1e}" for n in METRICS) + " |")
+            lines.append(f"| {g} | *per-run SGD vs ODE, for scale* | "
+                         + " | ".join(f"{self.sgd[g][n]:.1e}" for n in METRICS) + " |")
+        return "\n".join(lines)
+
+
+def convention_summary(data: ChapterData) -> ConventionSummary:
+    """The convention table of the chapter from its cells and conventions."""
+    gaps = {g: convention_gaps(data.cells[g].ode, data.conventions[g]) for g in data.activations}
+    sgd = {g: {n: data.cells[g].tlog_mean(n) for n in METRICS} for g in data.activations}
+    return ConventionSummary(gaps=gaps, sgd=sgd, dt=data.p["dt"], rk4_dt=data.p["rk4_dt"])
+
+
+def _flat(d: dict) -> np.ndarray:
+    return np.concatenate([np.ravel(d[n]) for n in METRICS])
+
+
+@dataclass
+class FloorSummary:
+    """Per activation g and name in Q, R, v, per component: ``per_run`` (the per-run SGD-vs-ODE
+    tLog-RMSE averaged over runs), ``of_mean`` (:func:`tlog_of_mean`) and ``floors``, the paper's
+    alpha = 0 row of its Table I (erf) or II (ReLU) (:func:`floor_components`)."""
+
+    K: int
+    M: int
+    per_run: dict
+    of_mean: dict
+    floors: dict
+
+    def floor_ratio(self, g: str) -> float:
+        """Largest ratio over components of the mean-of-runs gap to the paper's floor."""
+        return float(np.max(_flat(self.of_mean[g]) / _flat(self.floors[g])))
+
+    def run_ratio(self, g: str) -> float:
+        """Largest ratio over components of the per-run gap to the paper's floor."""
+        return float(np.max(_flat(self.per_run[g]) / _flat(self.floors[g])))
+
+    def markdown(self) -> str:
+        columns = [c for n in METRICS for c in component_names(n, self.K, self.M)]
+        lines = ["| $g$ | source | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
+        paper = "paper, α = 0" + ("" if (self.K, self.M) == (2, 2) else " (block means)")
+        for g in self.floors:
+            for label, d in [("ours, per run", self.per_run[g]), ("ours, mean of runs", self.of_mean[g]),
+                             (paper, self.floors[g])]:
+                lines.append(f"| {g} | {label} | " + " | ".join(f"{x:.4f}" for x in _flat(d)) + " |")
+        return "\n".join(lines)
+
+
+PAPER_TABLE = {"erf": "I", "relu": "II"}     # the paper's appendix table of each activation
+
+
+def floor_summary(data: ChapterData) -> FloorSummary:
+    """Our SGD-vs-ODE gaps per component beside the paper's alpha = 0 floor (lib.measures.paper_tables)."""
+    from ..measures.paper_tables import PAPER_TABLES
+
+    K, M = data.p["K"], data.p["M"]
+    rows = {g: PAPER_TABLES[PAPER_TABLE[g]]["rows"]["alpha=0"] for g in data.activations}
+    return FloorSummary(K=K, M=M,
+                        per_run={g: {n: data.cells[g].tlog[n].mean(axis=0) for n in METRICS} for g in data.activations},
+                        of_mean={g: tlog_of_mean(data.cells[g]) for g in data.activations},
+                        floors={g: floor_components(rows[g], K, M) for g in data.activations})
+
+
+def convergence_fits(data: ChapterData) -> dict[str, dict[str, PowerLaw]]:
+    """fits[g][name]: the power law of the convergence sweep's gap, name in Q, R, v and "all"."""
+    return {g: {n: data.convergence[g].fit(n) for n in METRICS + ("all",)} for g in data.activations}
+
+
+def slope_table(fits: dict) -> str:
+    """Markdown table of the fitted slopes ± standard errors, one row per activation."""
+    lines = ["| $g$ | $Q$ | $R$ | $v$ | all three (geometric mean) |", "|---|---|---|---|---|"]
+    for g, f in fits.items():
+        lines.append(f"| {g} | " + " | ".join(f"{f[n].slope:.2f} ± {f[n].stderr:.2f}" for n in METRICS + ("all",))
+                     + " |")
+    return "\n".join(lines)
