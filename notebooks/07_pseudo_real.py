@@ -20,7 +20,7 @@
 # the folding function recomputed for the fitted $C$, still describes the dynamics approximately.
 #
 # The paper's equations for this section (its eqs. 25 and 26) and its sizes were lost in extraction, so
-# the definitions here are ours and are stated in `lib/pseudo_real.py`: the reconstruction loss plus
+# the definitions here are ours and are stated in `lib/core/pseudo_real.py`: the reconstruction loss plus
 # penalties on the mean squared off-diagonal correlations of $F$'s rows and of $C$'s coordinates, minimised
 # by L-BFGS; pixels $p\in[0,1]$ mapped to targets $s(2p-1)$ with $s<1$; the folding function
 # $f(u)=\operatorname{erf}(u/\sqrt2)$, a smooth odd function that can carry grey levels (sgn could only
@@ -69,30 +69,22 @@ shown = bundle.choose("07_pseudo_real", results_from, globals())   # paper bundl
 globals().update(shown.parameters)
 shown.note()
 
-# %%
-from dataclasses import replace
-
-import matplotlib.pyplot as plt
+# %% tags=["remove-input"]
 import numpy as np
 from myst_nb import glue
 
 from lib.studies import style
-from lib.core.pseudo_real import PseudoRealParams, TeacherParams, pseudo_teacher_study
-from lib.studies.pseudo_real import (CONSTANTS, GAPS, INPUTS, MnistRun, excess, fit_summary, input_moments,
-                               mnist_dynamics, ode_constants, paired_improvement, teacher_dynamics,
-                               teacher_field_summary)
-from lib.core.validate import ParameterError
+from lib.studies.pseudo_real import (GAPS, PseudoRealChapter, appendix_numbers, appendix_table,
+                                     excess, field_numbers, field_table, fit_numbers, fit_table, gap_numbers,
+                                     gaps_table, moment_numbers, moments_table, paired_improvement, teacher_numbers,
+                                     teacher_table, tlog_gaps)
+from lib.studies.pseudo_real_figures import (appendix_figure, dynamics_figure, field_figure, gaps_figure,
+                                             images_figure, teacher_accuracy_figure)
 
 style.use()
-fit_params = PseudoRealParams(P=P, D=D, f=fold, pixel_scale=pixel_scale, iterations=iterations,
-                              lambda_F=lambda_F, lambda_C=lambda_C, bandwidth=bandwidth, seed=seed)
-teacher_params = TeacherParams(M=M, g=g, lambda_W=lambda_W, iterations=teacher_iterations,
-                               n_teachers=n_teachers, n_random=n_random, seed=seed)
-if not 0 <= main_teacher < n_teachers or not 0 <= appendix_teachers < n_teachers:
-    raise ParameterError(f"main_teacher={main_teacher} and appendix_teachers={appendix_teachers} must be "
-                         f"below n_teachers={n_teachers}")
-base = MnistRun(fit=fit_params, teacher=teacher_params, teacher_index=main_teacher, K=K, lr=lr, runs=runs,
-                t_max=t_max, points=points, seed=seed, test_samples=test_samples)
+
+# %%
+chapter = PseudoRealChapter.from_parameters(globals())   # every expensive result below is one of its calls
 
 # %% [markdown]
 # ## Fitting $C$ and $F$ to MNIST
@@ -105,24 +97,8 @@ base = MnistRun(fit=fit_params, teacher=teacher_params, teacher_index=main_teach
 # random level of each is the value for i.i.d. Gaussian entries.
 
 # %%
-n_show = 8               # digits shown in Fig. 9
-fit = fit_summary(fit_params, n_show, seed)   # numbers and images of the fit and its KDE, not C or F
-random_level = {"F": 1 / np.sqrt(fit_params.N), "C": 1 / np.sqrt(P), "S": 1 / np.sqrt(D)}
-print(f"{'quantity':42s} {'before':>9s} {'after':>9s} {'random level':>13s}")
-print(f"{'reconstruction mse':42s} {fit.before['mse']:9.4f} {fit.after['mse']:9.4f}")
-for key, what in (("F", "rows of F"), ("C", "coordinates of C"), ("S", "samples of C (not penalised)")):
-    print(f"{'rms rho, ' + what:42s} {fit.before[key]:9.4f} {fit.after[key]:9.4f} {random_level[key]:13.4f}")
-    print(f"{'max |rho|, ' + what:42s} {fit.before[key + '_max']:9.4f} {fit.after[key + '_max']:9.4f}")
-print(f"baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; "
-      f"fit took {fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations")
-h_ratio = fit.h_ratio
-for key, value in {"mse_before": fit.before["mse"], "mse_after": fit.after["mse"], "mse_mean": fit.baselines["mean"],
-                   "rhoF_before": fit.before["F"], "rhoF_after": fit.after["F"], "rhoC_before": fit.before["C"],
-                   "rhoC_after": fit.after["C"], "rhoS_before": fit.before["S"], "rhoS_after": fit.after["S"],
-                   "h_ratio": h_ratio}.items():
-    glue(key, f"{value:.3f}", display=False)
-glue("P", f"{P}", display=False)
-glue("D", f"{D}", display=False)
+fit = chapter.fit_summary()   # numbers and images of the fit and its KDE, not C or F
+print(fit_table(fit))
 
 # %% [markdown]
 # The fit brings the reconstruction error from {glue:text}`mse_before` to {glue:text}`mse_after`, far below
@@ -138,23 +114,12 @@ glue("D", f"{D}", display=False)
 # inputs are perturbed digits. The last row of the figure shows what the same samples become once $C$ is
 # standardised coordinate by coordinate (used further below).
 
-# %%
-rows = [("MNIST", fit.images["targets"]), ("fit $f(CF/\\sqrt{D})$", fit.images["fit"]),
-        ("KDE samples", fit.images["kde"]), ("standardised $C$", fit.images["standardized"])]
-fig, axes = plt.subplots(len(rows), n_show, figsize=(1.1 * n_show, 1.25 * len(rows)))
-for r, (label, imgs) in enumerate(rows):
-    for j in range(n_show):
-        ax = axes[r, j]
-        ax.imshow(imgs[j], cmap="gray_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-    axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-fig.subplots_adjust(wspace=0.05, hspace=0.08)
+# %% tags=["remove-input"]
+fig = images_figure(fit)
 style.savefig(fig, "fig9_pseudo_real_images")
 glue("fig9", fig, display=False)
+for name, text in fit_numbers(fit).items():
+    glue(name, text, display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig9
@@ -174,29 +139,16 @@ glue("fig9", fig, display=False)
 # Welch's one-sided $t$-test asks whether the pseudo-teachers are better.
 
 # %%
-study = pseudo_teacher_study(fit_params, teacher_params)
+study = chapter.teachers()
 acc = study.accuracies
-print("pseudo-teachers: train accuracy", np.round([tt.train_accuracy for tt in study.teachers], 3),
-      "test accuracy", np.round(acc, 3))
-print(f"random teachers: test accuracy {study.random_accuracies.mean():.3f} +- {study.random_accuracies.std(ddof=1):.3f}"
-      f" (n = {n_random});  Welch t = {study.t:.1f}, one-sided p = {study.p_value:.2e}")
-fig, ax = plt.subplots(figsize=(6.0, 3.2))
-ax.hist(study.random_accuracies, bins=15, color=style.PALETTE[5], alpha=0.8, label=f"{n_random} random teachers")
-for i, a in enumerate(acc):
-    ax.axvline(a, color=style.PALETTE[3], lw=1.5, label="pseudo-teachers" if i == 0 else None)
-ax.set_xlabel("test accuracy on odd / even")
-ax.set_ylabel("count")
-ax.legend()
+print(teacher_table(study))
+
+# %% tags=["remove-input"]
+fig = teacher_accuracy_figure(study)
 style.savefig(fig, "pseudo_teacher_accuracy")
 glue("teacher_fig", fig, display=False)
-n_test = int(round((1 - teacher_params.train_fraction) * P))
-glue("acc_main", f"{acc[main_teacher]:.3f}", display=False)
-glue("acc_range", f"{acc.min():.2f} to {acc.max():.2f}", display=False)
-glue("acc_random", f"{study.random_accuracies.mean():.3f}", display=False)
-glue("teacher_t", f"{study.t:.1f}", display=False)
-glue("teacher_p", f"{study.p_value:.1e}", display=False)
-glue("n_test", f"{n_test}", display=False)
-glue("n_teachers", f"{n_teachers}", display=False)
+for name, text in teacher_numbers(study, chapter).items():
+    glue(name, text, display=False)
 
 # %% [markdown]
 # ```{glue:figure} teacher_fig
@@ -222,25 +174,10 @@ glue("n_teachers", f"{n_teachers}", display=False)
 # $a=\mathbb E f(u)$, $b=\mathbb E[(u-\bar u)f(u)]/\operatorname{sd}(u)$, $c=\mathbb E f(u)^2$.
 
 # %%
-moments = {name: input_moments(fit_params, name, 20000, seed) for name in INPUTS}
-print(f"{'inputs':13s} {'E u':>7s} {'Var u':>7s} | {'a':>7s} {'E uf(u)':>8s} {'c':>7s} {'c-a2-b2':>8s} | "
-      f"{'a':>7s} {'b':>7s} {'c':>7s}   (left: literal, right: moment-matched)")
-for name, mo in moments.items():
-    a_m, b_m, c_m = ode_constants(mo)
-    print(f"{name:13s} {mo.u_mean:7.3f} {mo.u_var:7.3f} | {mo.a:7.3f} {mo.b:8.3f} {mo.c:7.3f} "
-          f"{mo.c - mo.a ** 2 - mo.b ** 2:8.3f} | {a_m:7.3f} {b_m:7.3f} {c_m:7.3f}")
-ga, gb, gc = moments["kde"].gaussian
-print(f"{'N(0, 1)':13s} {0:7.3f} {1:7.3f} | {ga:7.3f} {gb:8.3f} {gc:7.3f} {gc - ga ** 2 - gb ** 2:8.3f}")
-mk = moments["kde"]
-ck = ode_constants(mk)
-glue("u_mean", f"{mk.u_mean:.2f}", display=False)
-glue("u_var", f"{mk.u_var:.2f}", display=False)
-glue("lit_abc", f"({mk.a:.2f}, {mk.b:.2f}, {mk.c:.2f})", display=False)
-glue("lit_gap", f"{mk.c - mk.a ** 2 - mk.b ** 2:.2f}", display=False)
-glue("mm_abc", f"({ck[0]:.2f}, {ck[1]:.2f}, {ck[2]:.2f})", display=False)
-glue("gauss_abc", f"({ga:.2f}, {gb:.2f}, {gc:.2f})", display=False)
-pixel_var = fit.pixel_var                  # variance of each pixel's u when C ~ N(0, I)
-glue("pixel_var", f"{pixel_var.min():.2f} to {pixel_var.max():.2f}", display=False)
+moments = chapter.moments()
+print(moments_table(moments))
+for name, text in moment_numbers(moments, fit).items():   # the numbers of the next paragraph
+    glue(name, text, display=False)
 
 # %% [markdown]
 # On the pseudo-real inputs the entries of $U$ have mean {glue:text}`u_mean` and variance {glue:text}`u_var`.
@@ -266,58 +203,19 @@ glue("pixel_var", f"{pixel_var.min():.2f} to {pixel_var.max():.2f}", display=Fal
 # * **Gaussian**: $C\sim\mathcal N(0,I_D)$ in the same model, whose gap to the ODE is the finite-size floor.
 
 # %%
-cases = {name: mnist_dynamics(replace(base, inputs=name)) for name in INPUTS}
-floor = {const: cases["gaussian"].tlog(const) for const in CONSTANTS}
-gap_rows = []
-print(f"{'inputs':13s} {'constants':10s} " + " ".join(f"{k:>17s}" for k in GAPS) + "   (tLog-RMSE, ratio to the floor)")
-for name in ("gaussian", "kde", "standardized"):
-    for const in CONSTANTS:
-        tl = cases[name].tlog(const)
-        ex = {k: excess(tl[k], floor[const][k]) for k in GAPS}
-        gap_rows.append((name, const, tl, ex))
-        print(f"{name:13s} {const:10s} " + " ".join(f"{ex[k].mean:8.4f} ({ex[k].ratio:5.1f}x)" for k in GAPS))
-print("metric scale (mean |x| of SGD, corrected constants):",
-      {k: round(cases["kde"].scale("corrected", k), 3) for k in GAPS})
-gaps = {(name, const): (tl, ex) for name, const, tl, ex in gap_rows}
+cases = chapter.cases()
+gaps = tlog_gaps(cases)
+print(gaps_table(cases, gaps))
 
-# %%
-kd = cases["kde"]
-sgd_c = kd.sgd_as("corrected")
-ode_c, ode_g = kd.ode["corrected"], kd.ode["gaussian"]
-t = sgd_c.t
-fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-panels = [("Q", axes[0, 0], "$Q_{kl}$"), ("R", axes[0, 1], "$R_{km}$"), ("v", axes[1, 0], "$v_k$"),
-          ("eg", axes[1, 1], "$\\epsilon_g$")]
-for key, ax, ylabel in panels:
-    if key == "eg":
-        comps = [((), sgd_c.eg_numeric, ode_c.eg, ode_g.eg, "")]
-    else:
-        arr_s, arr_c, arr_g = getattr(sgd_c, key), getattr(ode_c, key), getattr(ode_g, key)
-        idx = list(np.ndindex(arr_s.shape[2:]))
-        if key == "Q":
-            idx = [i for i in idx if i[0] <= i[1]]
-        comps = [(i, arr_s[(slice(None), slice(None)) + i], arr_c[(0, slice(None)) + i][None],
-                  arr_g[(0, slice(None)) + i][None], "".join(str(x) for x in i)) for i in idx]
-    for j, (_, s_arr, c_arr, g_arr, sub) in enumerate(comps):
-        color = style.PALETTE[j % len(style.PALETTE)]
-        style.band(ax, t[1:], s_arr.mean(0)[1:], s_arr.std(0)[1:], color,
-                   label="SGD" if j == 0 else None)
-        ax.plot(t[1:], c_arr[0][1:], color=color, label="ODE, corrected" if j == 0 else None)
-        if key in ("v", "eg"):
-            ax.plot(t[1:], g_arr[0][1:], color=color, ls=":", lw=1.4,
-                    label="ODE, Gaussian constants" if j == 0 else None)
-        if sub:
-            ax.annotate(sub, (t[-1], c_arr[0][-1]), xytext=(3, 0), textcoords="offset points", color=color,
-                        fontsize=8, va="center")
-    ax.set_xscale("log")
-    ax.set_xlabel("$t$")
-    ax.set_ylabel(ylabel)
-axes[1, 1].set_yscale("log")
-axes[0, 0].legend(loc="best")
-axes[1, 1].legend(loc="lower left")
-fig.tight_layout()
+# %% tags=["remove-input"]
+fig = dynamics_figure(cases["kde"])
 style.savefig(fig, "fig10_pseudo_real_dynamics")
 glue("fig10", fig, display=False)
+fig = gaps_figure(gaps)
+style.savefig(fig, "pseudo_real_gaps")
+glue("gap_fig", fig, display=False)
+for name, text in gap_numbers(cases, gaps).items():
+    glue(name, text, display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig10
@@ -328,40 +226,6 @@ glue("fig10", fig, display=False)
 # and, for $v$ and $\epsilon_g$, with the Gaussian constants (dotted). $Q$ and $R$ use the corrected
 # constants on both sides; indices label the components. SGD's $\epsilon_g$ is measured on held-out inputs.
 # ```
-
-# %%
-kc, kg = gaps[("kde", "corrected")], gaps[("kde", "gaussian")]
-sc = gaps[("standardized", "gaussian")]
-fig, ax = plt.subplots(figsize=(7.5, 3.8))
-labels = [("gaussian", "gaussian", "Gaussian $C$ (floor)"), ("kde", "gaussian", "pseudo-real, Gaussian constants"),
-          ("kde", "corrected", "pseudo-real, corrected constants"),
-          ("standardized", "gaussian", "standardised, Gaussian constants")]
-width = 0.2
-for j, (name, const, label) in enumerate(labels):
-    ex = gaps[(name, const)][1]
-    xs = np.arange(len(GAPS)) + (j - 1.5) * width
-    ax.bar(xs, [ex[k].mean for k in GAPS], width, yerr=[2 * ex[k].se for k in GAPS], color=style.PALETTE[j],
-           label=label, capsize=2)
-ax.set_xticks(np.arange(len(GAPS)), ["$Q$", "$R$", "$v$", "$\\epsilon_g$"])
-ax.set_yscale("log")
-ax.set_ylabel("tLog-RMSE, SGD vs ODE")
-ax.legend(fontsize=8, loc="upper left", ncol=2)
-style.savefig(fig, "pseudo_real_gaps")
-glue("gap_fig", fig, display=False)
-for k in GAPS:
-    glue(f"floor_{k}", f"{gaps[('gaussian', 'corrected')][1][k].mean:.4f}", display=False)
-    glue(f"kc_{k}", f"{kc[1][k].mean:.4f}", display=False)
-    glue(f"kc_ratio_{k}", f"{kc[1][k].ratio:.1f}", display=False)
-    glue(f"kg_{k}", f"{kg[1][k].mean:.4f}", display=False)
-    glue(f"kg_ratio_{k}", f"{kg[1][k].ratio:.1f}", display=False)
-    glue(f"sc_ratio_{k}", f"{sc[1][k].ratio:.1f}", display=False)
-    glue(f"kc_rel_{k}", f"{kc[1][k].mean / cases['kde'].scale('corrected', k):.2f}", display=False)
-glue("runs", f"{runs}", display=False)
-glue("t_max", f"{t_max:g}", display=False)
-eg_final = {"sgd": float(sgd_c.eg_numeric[:, -1].mean()), "corrected": float(ode_c.eg[0, -1]),
-            "gaussian": float(ode_g.eg[0, -1])}
-for key, value in eg_final.items():
-    glue(f"eg_final_{key}", f"{value:.3f}", display=False)
 
 # %% [markdown]
 # ```{glue:figure} gap_fig
@@ -402,37 +266,16 @@ for key, value in eg_final.items():
 # standardisation, while a random direction through the same inputs is nearly Gaussian:
 
 # %%
-fields_ = {name: teacher_field_summary(fit_params, teacher_params, main_teacher, name, field_samples, seed, bins=80)
-           for name in ("kde", "standardized")}
-for name, tf in fields_.items():
-    print(f"{name:13s} teacher field: mean {np.round(tf['mean'], 3)}, variance {np.round(tf['var'], 3)} (T = 1), "
-          f"skewness {np.round(tf['skew'], 3)}, excess kurtosis {np.round(tf['exkurt'], 3)}")
-    print(f"{'':13s} random direction: variance {np.round(tf['random_var'], 3)}, skewness "
-          f"{np.round(tf['random_skew'], 3)}, excess kurtosis {np.round(tf['random_exkurt'], 3)}"
-          f"   (standard errors {tf['se_skew']:.3f}, {tf['se_exkurt']:.3f})")
-tf_raw, tf_std = fields_["kde"], fields_["standardized"]
-fig, axes = plt.subplots(1, M, figsize=(4.2 * M, 3.2), squeeze=False)
-xs = np.linspace(-6, 6, 300)
-for m in range(M):
-    ax = axes[0, m]
-    for tf, color, label in ((tf_raw, style.PALETTE[1], "pseudo-real $C$"),
-                             (tf_std, style.PALETTE[2], "standardised $C$")):
-        edges = tf["hist_edges"][m]      # histogram of the field's samples, kept by the library
-        ax.hist(edges[:-1], bins=edges, weights=tf["hist_density"][m], alpha=0.5, color=color, label=label)
-    ax.plot(xs, np.exp(-xs ** 2 / 2) / np.sqrt(2 * np.pi), color="k", lw=1.2, label="$\\mathcal{N}(0, T_{mm})$")
-    ax.set_xlabel(f"teacher field $\\nu_{m}$")
-    ax.set_ylabel("density")
-axes[0, 0].legend(fontsize=8)
-fig.tight_layout()
+fields_ = chapter.fields()
+tf_std = fields_["standardized"]
+print(field_table(fields_))
+
+# %% tags=["remove-input"]
+fig = field_figure(fields_)
 style.savefig(fig, "pseudo_teacher_field")
 glue("field_fig", fig, display=False)
-glue("nu_var", ", ".join(f"{x:.2f}" for x in tf_raw["var"]), display=False)
-glue("nu_mean", ", ".join(f"{x:.2f}" for x in tf_raw["mean"]), display=False)
-glue("nu_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["exkurt"]), display=False)
-glue("rand_kurt_std", ", ".join(f"{x:.2f}" for x in tf_std["random_exkurt"]), display=False)
-glue("se_kurt", f"{tf_std['se_exkurt']:.3f}", display=False)
-corr_eig = fit.corr_eig
-glue("corr_eig", f"{corr_eig.min():.2f} to {corr_eig.max():.2f}", display=False)
+for name, text in field_numbers(fields_, fit).items():
+    glue(name, text, display=False)
 
 # %% [markdown]
 # ```{glue:figure} field_fig
@@ -458,39 +301,15 @@ glue("corr_eig", f"{corr_eig.min():.2f} to {corr_eig.max():.2f}", display=False)
 # floor, same student and run count).
 
 # %%
-indices = [main_teacher] + [i for i in range(n_teachers) if i != main_teacher][:appendix_teachers]
-appendix = teacher_dynamics(base, indices)
-print(f"{'teacher':8s} {'train acc':>9s} {'test acc':>9s} {'rho_W':>7s} | " +
-      " ".join(f"{'tLog ' + k:>10s} {'floor':>7s}" for k in GAPS))
-appendix_ratios = []
-for i, (dyn, flo) in zip(indices, appendix):
-    tt = study.teachers[i]
-    tl, fl = dyn.tlog("corrected"), flo.tlog("corrected")
-    appendix_ratios.append({k: excess(tl[k], fl[k]) for k in GAPS})
-    print(f"{i:<8d} {tt.train_accuracy:9.3f} {tt.test_accuracy:9.3f} {tt.rho_W_after:7.4f} | " +
-          " ".join(f"{tl[k].mean():10.4f} {fl[k].mean():7.4f}" for k in GAPS))
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-for j, (i, (dyn, flo)) in enumerate(zip(indices, appendix)):
-    s, o = dyn.sgd_as("corrected"), dyn.ode["corrected"]
-    color = style.PALETTE[j % len(style.PALETTE)]
-    style.band(axes[0], s.t[1:], s.eg_numeric.mean(0)[1:], s.eg_numeric.std(0)[1:], color)
-    axes[0].plot(s.t[1:], o.eg[0, 1:], color=color, label=f"teacher {i} (accuracy {study.teachers[i].test_accuracy:.2f})")
-    for k_ in range(K):
-        style.band(axes[1], s.t[1:], s.v[:, 1:, k_].mean(0), s.v[:, 1:, k_].std(0), color)
-        axes[1].plot(s.t[1:], o.v[0, 1:, k_], color=color)
-for ax, ylabel in ((axes[0], "$\\epsilon_g$"), (axes[1], "$v_k$")):
-    ax.set_xscale("log")
-    ax.set_xlabel("$t$")
-    ax.set_ylabel(ylabel)
-axes[0].set_yscale("log")
-axes[0].legend(fontsize=8, loc="lower left")
-fig.tight_layout()
+appendix = chapter.appendix()
+print(appendix_table(appendix, chapter.indices, study))
+
+# %% tags=["remove-input"]
+fig = appendix_figure(appendix, chapter.indices, study)
 style.savefig(fig, "pseudo_real_teachers")
 glue("appendix_fig", fig, display=False)
-app_acc = np.array([study.teachers[i].test_accuracy for i in indices])
-app_eg_ratio = np.array([r["eg"].ratio for r in appendix_ratios])
-glue("app_eg_ratio", f"{app_eg_ratio.min():.1f} to {app_eg_ratio.max():.1f}", display=False)
-glue("app_acc", f"{app_acc.min():.2f} to {app_acc.max():.2f}", display=False)
+for name, text in appendix_numbers(appendix, chapter.indices, study).items():
+    glue(name, text, display=False)
 
 # %% [markdown]
 # ```{glue:figure} appendix_fig
@@ -530,6 +349,7 @@ from scipy import stats
 from lib.pipeline import claims
 
 book = claims.Registry("07_pseudo_real", globals(), section="V.3")
+kc, kg, sc = gaps[("kde", "corrected")], gaps[("kde", "gaussian")], gaps[("standardized", "gaussian")]
 mse_ratio = fit.after["mse"] / fit.baselines["mean"]
 assert book.check("V3.fit-reconstructs", mse_ratio < 0.5, measured=mse_ratio,
                   tolerance="mse / mse of the mean image < 0.5",

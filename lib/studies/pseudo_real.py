@@ -26,6 +26,11 @@ What the chapter shows comes only from small cached results, so that its paper-s
 (:mod:`lib.pipeline.bundle`): :func:`fit_summary` (numbers, a few images and spectra of the fit and its KDE, never C or
 F), :func:`input_moments`, :func:`teacher_field_summary` (cumulants and a histogram, not the samples),
 :func:`lib.core.pseudo_real.pseudo_teacher_study` and :func:`mnist_dynamics`.
+
+The chapter makes these calls through :class:`PseudoRealChapter` (built from its parameters cell, one method per
+step); :func:`chapter_results` makes the same calls without plotting, so a machine with only the numerical
+libraries can fill the cache for a profile. The ``*_table`` and ``*_numbers`` functions give the text it prints
+and the numbers its prose glues; its figures are in :mod:`lib.studies.pseudo_real_figures`.
 """
 from __future__ import annotations
 
@@ -321,3 +326,218 @@ def fit_summary(params: PseudoRealParams, n_show: int = 8, seed: int = 0) -> Fit
                       h_ratio=float(np.mean(kde.h / np.sqrt(np.diag(np.cov(fit.C, rowvar=False))))),
                       pixel_var=(fit.F ** 2).sum(0) / params.D,
                       corr_eig=np.linalg.eigvalsh(kde.covariance / np.outer(sd_C, sd_C)))
+
+
+# ------------------------------------------------------------------------------------------ the chapter
+N_SHOW = 8                 # digits shown in Fig. 9
+MOMENT_SAMPLES = 20000     # draws of C behind the table of fold constants
+FIELD_BINS = 80            # histogram bins of the teacher field
+
+
+@dataclass(frozen=True)
+class PseudoRealChapter:
+    """The cached calls of the chapter ``07_pseudo_real``, built from its parameters cell. Each method makes
+    one step's calls, in the chapter's order (:data:`CHAPTER_STEPS`); :func:`chapter_results` makes them all."""
+
+    fit: PseudoRealParams
+    teacher: TeacherParams
+    base: MnistRun                   # the main pseudo-teacher on pseudo-real inputs
+    main_teacher: int
+    indices: tuple                   # teachers of the appendix, the main one first
+    field_samples: int
+    seed: int
+
+    @classmethod
+    def from_parameters(cls, p) -> "PseudoRealChapter":
+        """From the chapter's parameters ``p`` (a dict or the notebook's namespace, keyed by the names of its
+        parameters cell), validated as the chapter validated them."""
+        fit = PseudoRealParams(P=p["P"], D=p["D"], f=p["fold"], pixel_scale=p["pixel_scale"],
+                               iterations=p["iterations"], lambda_F=p["lambda_F"], lambda_C=p["lambda_C"],
+                               bandwidth=p["bandwidth"], seed=p["seed"])
+        teacher = TeacherParams(M=p["M"], g=p["g"], lambda_W=p["lambda_W"], iterations=p["teacher_iterations"],
+                                n_teachers=p["n_teachers"], n_random=p["n_random"], seed=p["seed"])
+        main, n_app, n_t = p["main_teacher"], p["appendix_teachers"], p["n_teachers"]
+        if not 0 <= main < n_t or not 0 <= n_app < n_t:
+            raise validate.ParameterError(f"main_teacher={main} and appendix_teachers={n_app} must be "
+                                          f"below n_teachers={n_t}")
+        base = MnistRun(fit=fit, teacher=teacher, teacher_index=main, K=p["K"], lr=p["lr"], runs=p["runs"],
+                        t_max=p["t_max"], points=p["points"], seed=p["seed"], test_samples=p["test_samples"])
+        indices = tuple([main] + [i for i in range(n_t) if i != main][:n_app])
+        return cls(fit, teacher, base, main, indices, p["field_samples"], p["seed"])
+
+    def fit_summary(self) -> FitSummary:
+        return fit_summary(self.fit, N_SHOW, self.seed)
+
+    def teachers(self):
+        """:class:`lib.core.pseudo_real.TeacherStudy` of the pseudo-teachers against random ones."""
+        return pseudo_teacher_study(self.fit, self.teacher)
+
+    def moments(self) -> dict[str, FoldMoments]:
+        return {name: input_moments(self.fit, name, MOMENT_SAMPLES, self.seed) for name in INPUTS}
+
+    def cases(self) -> dict[str, MnistDynamics]:
+        """SGD against the ODE for each input law of :data:`INPUTS` (Fig. 10)."""
+        return {name: mnist_dynamics(replace(self.base, inputs=name)) for name in INPUTS}
+
+    def fields(self) -> dict[str, dict]:
+        """:func:`teacher_field_summary` of the main teacher on pseudo-real and standardised inputs."""
+        return {name: teacher_field_summary(self.fit, self.teacher, self.main_teacher, name, self.field_samples,
+                                            self.seed, bins=FIELD_BINS) for name in ("kde", "standardized")}
+
+    def appendix(self) -> list[tuple[MnistDynamics, MnistDynamics]]:
+        return teacher_dynamics(self.base, self.indices)
+
+
+CHAPTER_STEPS = ("fit_summary", "teachers", "moments", "cases", "fields", "appendix")
+
+
+def chapter_results(p: dict) -> None:
+    """Compute (into the result cache) every expensive result of the chapter for its parameters ``p``, by the
+    same calls in the same order as the chapter, without plotting: a machine with only torch, numpy, scipy,
+    tqdm and pyyaml can compute the paper profile's results this way."""
+    chapter = PseudoRealChapter.from_parameters(p)
+    for step in CHAPTER_STEPS:
+        getattr(chapter, step)()
+
+
+# ------------------------------------------------------------------------------------------ tables and numbers
+# *_table: the text the chapter prints; *_numbers: the numbers its prose glues, name -> formatted text.
+def fit_table(fit: FitSummary) -> str:
+    """Reconstruction error and correlations before and after the fit, against their i.i.d. Gaussian level."""
+    prm, (b, a) = fit.params, (fit.before, fit.after)
+    random_level = {"F": 1 / np.sqrt(prm.N), "C": 1 / np.sqrt(prm.P), "S": 1 / np.sqrt(prm.D)}
+    lines = [f"{'quantity':42s} {'before':>9s} {'after':>9s} {'random level':>13s}",
+             f"{'reconstruction mse':42s} {b['mse']:9.4f} {a['mse']:9.4f}"]
+    for key, what in (("F", "rows of F"), ("C", "coordinates of C"), ("S", "samples of C (not penalised)")):
+        lines.append(f"{'rms rho, ' + what:42s} {b[key]:9.4f} {a[key]:9.4f} {random_level[key]:13.4f}")
+        lines.append(f"{'max |rho|, ' + what:42s} {b[key + '_max']:9.4f} {a[key + '_max']:9.4f}")
+    lines.append(f"baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; "
+                 f"fit took {fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations")
+    return "\n".join(lines)
+
+
+def fit_numbers(fit: FitSummary) -> dict[str, str]:
+    b, a = fit.before, fit.after
+    values = {"mse_before": b["mse"], "mse_after": a["mse"], "mse_mean": fit.baselines["mean"],
+              "rhoF_before": b["F"], "rhoF_after": a["F"], "rhoC_before": b["C"], "rhoC_after": a["C"],
+              "rhoS_before": b["S"], "rhoS_after": a["S"], "h_ratio": fit.h_ratio}
+    return {**{k: f"{v:.3f}" for k, v in values.items()}, "P": f"{fit.params.P}", "D": f"{fit.params.D}"}
+
+
+def teacher_table(study) -> str:
+    """Accuracies of the pseudo-teachers and of the random ones (:class:`lib.core.pseudo_real.TeacherStudy`)."""
+    r = study.random_accuracies
+    return (f"pseudo-teachers: train accuracy {np.round([tt.train_accuracy for tt in study.teachers], 3)} "
+            f"test accuracy {np.round(study.accuracies, 3)}\n"
+            f"random teachers: test accuracy {r.mean():.3f} +- {r.std(ddof=1):.3f} (n = {r.size});  "
+            f"Welch t = {study.t:.1f}, one-sided p = {study.p_value:.2e}")
+
+
+def teacher_numbers(study, chapter: PseudoRealChapter) -> dict[str, str]:
+    acc = study.accuracies
+    n_test = int(round((1 - chapter.teacher.train_fraction) * chapter.fit.P))
+    return {"acc_main": f"{acc[chapter.main_teacher]:.3f}", "acc_range": f"{acc.min():.2f} to {acc.max():.2f}",
+            "acc_random": f"{study.random_accuracies.mean():.3f}", "teacher_t": f"{study.t:.1f}",
+            "teacher_p": f"{study.p_value:.1e}", "n_test": f"{n_test}", "n_teachers": f"{len(study.teachers)}"}
+
+
+def moments_table(moments: dict[str, FoldMoments]) -> str:
+    """Mean and variance of u, literal and moment-matched constants for each input law, and N(0, 1)'s."""
+    lines = [f"{'inputs':13s} {'E u':>7s} {'Var u':>7s} | {'a':>7s} {'E uf(u)':>8s} {'c':>7s} {'c-a2-b2':>8s} | "
+             f"{'a':>7s} {'b':>7s} {'c':>7s}   (left: literal, right: moment-matched)"]
+    for name, mo in moments.items():
+        a_m, b_m, c_m = ode_constants(mo)
+        lines.append(f"{name:13s} {mo.u_mean:7.3f} {mo.u_var:7.3f} | {mo.a:7.3f} {mo.b:8.3f} {mo.c:7.3f} "
+                     f"{mo.c - mo.a ** 2 - mo.b ** 2:8.3f} | {a_m:7.3f} {b_m:7.3f} {c_m:7.3f}")
+    ga, gb, gc = moments["kde"].gaussian
+    lines.append(f"{'N(0, 1)':13s} {0:7.3f} {1:7.3f} | {ga:7.3f} {gb:8.3f} {gc:7.3f} {gc - ga ** 2 - gb ** 2:8.3f}")
+    return "\n".join(lines)
+
+
+def moment_numbers(moments: dict[str, FoldMoments], fit: FitSummary) -> dict[str, str]:
+    mk, (ga, gb, gc) = moments["kde"], moments["kde"].gaussian
+    ck = ode_constants(mk)
+    return {"u_mean": f"{mk.u_mean:.2f}", "u_var": f"{mk.u_var:.2f}",
+            "lit_abc": f"({mk.a:.2f}, {mk.b:.2f}, {mk.c:.2f})",
+            "lit_gap": f"{mk.c - mk.a ** 2 - mk.b ** 2:.2f}", "mm_abc": f"({ck[0]:.2f}, {ck[1]:.2f}, {ck[2]:.2f})",
+            "gauss_abc": f"({ga:.2f}, {gb:.2f}, {gc:.2f})",
+            "pixel_var": f"{fit.pixel_var.min():.2f} to {fit.pixel_var.max():.2f}"}
+
+
+def tlog_gaps(cases: dict[str, MnistDynamics]) -> dict[tuple[str, str], tuple[dict, dict]]:
+    """(inputs, constants) -> (per-run tLog-RMSE, its :class:`Excess` over the Gaussian floor with the same
+    constants), for the keys of :data:`GAPS`; floor first, then pseudo-real, then standardised."""
+    floor = {const: cases["gaussian"].tlog(const) for const in CONSTANTS}
+    gaps = {}
+    for name in ("gaussian", "kde", "standardized"):
+        for const in CONSTANTS:
+            tl = cases[name].tlog(const)
+            gaps[(name, const)] = (tl, {k: excess(tl[k], floor[const][k]) for k in GAPS})
+    return gaps
+
+
+def gaps_table(cases: dict[str, MnistDynamics], gaps: dict) -> str:
+    lines = [f"{'inputs':13s} {'constants':10s} " + " ".join(f"{k:>17s}" for k in GAPS)
+             + "   (tLog-RMSE, ratio to the floor)"]
+    for (name, const), (_, ex) in gaps.items():
+        lines.append(f"{name:13s} {const:10s} " + " ".join(f"{ex[k].mean:8.4f} ({ex[k].ratio:5.1f}x)" for k in GAPS))
+    scale = {k: round(cases["kde"].scale("corrected", k), 3) for k in GAPS}
+    return "\n".join(lines + [f"metric scale (mean |x| of SGD, corrected constants): {scale}"])
+
+
+def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict) -> dict[str, str]:
+    kd = cases["kde"]
+    floor, kc, kg, sc = (gaps[key][1] for key in (("gaussian", "corrected"), ("kde", "corrected"),
+                                                   ("kde", "gaussian"), ("standardized", "gaussian")))
+    out = {}
+    for k in GAPS:
+        out.update({f"floor_{k}": f"{floor[k].mean:.4f}", f"kc_{k}": f"{kc[k].mean:.4f}",
+                    f"kc_ratio_{k}": f"{kc[k].ratio:.1f}", f"kg_{k}": f"{kg[k].mean:.4f}",
+                    f"kg_ratio_{k}": f"{kg[k].ratio:.1f}", f"sc_ratio_{k}": f"{sc[k].ratio:.1f}",
+                    f"kc_rel_{k}": f"{kc[k].mean / kd.scale('corrected', k):.2f}"})
+    eg_final = {"sgd": float(kd.sgd_as("corrected").eg_numeric[:, -1].mean()),
+                "corrected": float(kd.ode["corrected"].eg[0, -1]), "gaussian": float(kd.ode["gaussian"].eg[0, -1])}
+    return {**out, "runs": f"{kd.run.runs}", "t_max": f"{kd.run.t_max:g}",
+            **{f"eg_final_{key}": f"{value:.3f}" for key, value in eg_final.items()}}
+
+
+def field_table(fields: dict[str, dict]) -> str:
+    """Cumulants of the teacher field and of random directions (:func:`teacher_field_summary`) per input law."""
+    lines = []
+    for name, tf in fields.items():
+        lines.append(f"{name:13s} teacher field: mean {np.round(tf['mean'], 3)}, variance {np.round(tf['var'], 3)} "
+                     f"(T = 1), skewness {np.round(tf['skew'], 3)}, excess kurtosis {np.round(tf['exkurt'], 3)}")
+        lines.append(f"{'':13s} random direction: variance {np.round(tf['random_var'], 3)}, skewness "
+                     f"{np.round(tf['random_skew'], 3)}, excess kurtosis {np.round(tf['random_exkurt'], 3)}"
+                     f"   (standard errors {tf['se_skew']:.3f}, {tf['se_exkurt']:.3f})")
+    return "\n".join(lines)
+
+
+def field_numbers(fields: dict[str, dict], fit: FitSummary) -> dict[str, str]:
+    raw, std = fields["kde"], fields["standardized"]
+    join = lambda x: ", ".join(f"{v:.2f}" for v in x)
+    return {"nu_var": join(raw["var"]), "nu_mean": join(raw["mean"]), "nu_kurt_std": join(std["exkurt"]),
+            "rand_kurt_std": join(std["random_exkurt"]), "se_kurt": f"{std['se_exkurt']:.3f}",
+            "corr_eig": f"{fit.corr_eig.min():.2f} to {fit.corr_eig.max():.2f}"}
+
+
+def appendix_excess(appendix) -> list[dict[str, Excess]]:
+    """Per appendix teacher, the :class:`Excess` of its pseudo-real gap (corrected constants) over its floor."""
+    return [{k: excess(dyn.tlog("corrected")[k], flo.tlog("corrected")[k]) for k in GAPS} for dyn, flo in appendix]
+
+
+def appendix_table(appendix, indices, study) -> str:
+    lines = [f"{'teacher':8s} {'train acc':>9s} {'test acc':>9s} {'rho_W':>7s} | "
+             + " ".join(f"{'tLog ' + k:>10s} {'floor':>7s}" for k in GAPS)]
+    for i, (dyn, flo) in zip(indices, appendix):
+        tt, tl, fl = study.teachers[i], dyn.tlog("corrected"), flo.tlog("corrected")
+        lines.append(f"{i:<8d} {tt.train_accuracy:9.3f} {tt.test_accuracy:9.3f} {tt.rho_W_after:7.4f} | "
+                     + " ".join(f"{tl[k].mean():10.4f} {fl[k].mean():7.4f}" for k in GAPS))
+    return "\n".join(lines)
+
+
+def appendix_numbers(appendix, indices, study) -> dict[str, str]:
+    acc = np.array([study.teachers[i].test_accuracy for i in indices])
+    eg_ratio = np.array([r["eg"].ratio for r in appendix_excess(appendix)])
+    return {"app_eg_ratio": f"{eg_ratio.min():.1f} to {eg_ratio.max():.1f}",
+            "app_acc": f"{acc.min():.2f} to {acc.max():.2f}"}
