@@ -77,19 +77,15 @@ globals().update(shown.parameters)
 shown.note()
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-import lib
+from lib.studies import hidden_manifold as study
 from lib.studies import style
-from lib.measures.equivalence import EquivalenceCheck, equivalence_check
 
 style.use()
-for name in folds:
-    lib.core.validate.choice("folds", name, lib.FOLDS)
-checks = {N: [EquivalenceCheck(N=N, ratio=ratio, K=K, M=M, f=f, samples=samples, seed=seed + r)
-              for r in range(repeats)] for N in N_values}
+constants = study.fold_constants_rows(folds)
+checks = study.checks(N_values, ratio, K, M, f, samples, repeats, seed)   # repeats draws of F, W, W~ per N
 
 # %% [markdown]
 # ### The constants $a$, $b$, $c$ of the folding function
@@ -98,16 +94,8 @@ checks = {N: [EquivalenceCheck(N=N, ratio=ratio, K=K, M=M, f=f, samples=samples,
 # adaptive quadrature for any $f$; where a closed form exists we compare.
 
 # %%
-rows = []
-for name in folds:
-    quad = lib.fold_constants(name)
-    closed = lib.FOLD_CLOSED_FORMS.get(name)
-    err = None if closed is None else max(abs(x - y) for x, y in zip(quad, closed))
-    rows.append((name, *quad, err))
-print(f"{'f':8s} {'a':>10s} {'b':>10s} {'c':>10s}   |quadrature - closed form|")
-for name, a, b, c, err in rows:
-    print(f"{name:8s} {a:10.6f} {b:10.6f} {c:10.6f}   {'no closed form' if err is None else f'{err:.1e}'}")
-abc_error = max(r[4] for r in rows if r[4] is not None)
+print(study.fold_constants_text(constants))
+abc_error = study.abc_error(constants)
 glue("abc_error", f"{abc_error:.0e}", display=False)
 
 # %% [markdown]
@@ -116,28 +104,12 @@ glue("abc_error", f"{abc_error:.0e}", display=False)
 # ### Covariance of the preactivations at finite $N$
 
 # %%
-results = {N: [equivalence_check(c) for c in cs] for N, cs in checks.items()}
+results = study.run_checks(checks)
+gaps = study.covariance_gaps(results, N_values)
+gep_gap, mc_gap, slope = gaps.gep, gaps.mc, gaps.slope
 
-
-def gap(res, key_a, key_b):
-    """Largest absolute difference over the entries of Q and R, averaged over repeats."""
-    return np.mean([max(np.abs(r[f"Q_{key_a}"] - r[f"Q_{key_b}"]).max(),
-                        np.abs(r[f"R_{key_a}"] - r[f"R_{key_b}"]).max()) for r in res])
-
-
-Ns = np.array(N_values, dtype=float)
-gep_gap = np.array([gap(results[N], "exact", "gep") for N in N_values])
-mc_gap = np.array([gap(results[N], "mc", "exact") for N in N_values])
-slope, intercept = np.polyfit(np.log(Ns), np.log(gep_gap), 1)
-
-fig, ax = plt.subplots()
-ax.loglog(Ns, gep_gap, "o-", label="GEP formula vs exact finite-$N$ covariance")
-ax.loglog(Ns, mc_gap, "s--", label=f"Monte Carlo ({samples} samples) vs exact")
-ax.loglog(Ns, np.exp(intercept) * Ns ** slope, ":", color="gray", label=f"fit $\\propto N^{{{slope:.2f}}}$")
-ax.loglog(Ns, gep_gap[0] * np.sqrt(Ns[0] / Ns), "-.", color="k", lw=1, label="$\\propto N^{-1/2}$")
-ax.set_xlabel("$N$  ($D = %.2g\\,N$)" % ratio)
-ax.set_ylabel("max |difference| over $Q$, $R$ entries")
-ax.legend()
+# %% tags=["remove-input"]
+fig = study.gap_figure(gaps, samples, ratio)
 style.savefig(fig, "gep_gap")
 glue("gep_gap_fig", fig, display=False)
 glue("gep_slope", f"{slope:.2f}", display=False)
@@ -166,27 +138,11 @@ glue("N_large", f"{N_values[-1]}", display=False)
 
 # %%
 largest = results[N_values[-1]]
-labels = [f"$\\bar\\lambda_{k}$" for k in range(K)] + [f"$\\nu_{m}$" for m in range(M)]
-skew = np.array([r["skew"] for r in largest])
-exkurt = np.array([r["exkurt"] for r in largest])
-se_skew, se_kurt = np.sqrt(6 / samples), np.sqrt(24 / samples)
+cum = study.cumulants(largest, samples)
+skew, exkurt, se_skew, se_kurt = cum.skew, cum.exkurt, cum.se_skew, cum.se_kurt
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-lam = largest[0]["lambda_sample"]
-var = float(largest[0]["lambda_var"])
-xs = np.linspace(-4, 4, 200) * np.sqrt(var)
-axes[0].hist(lam, bins=60, density=True, alpha=0.6, label="samples of $\\bar\\lambda_0$")
-axes[0].plot(xs, np.exp(-xs**2 / (2 * var)) / np.sqrt(2 * np.pi * var), color="k", label="$N(0, Q_{00})$")
-axes[0].set_xlabel("$\\bar\\lambda_0$")
-axes[0].set_ylabel("density")
-axes[0].legend()
-pos = np.arange(K + M)
-axes[1].errorbar(pos - 0.1, skew.mean(0), yerr=2 * se_skew / np.sqrt(repeats), fmt="o", label="skewness")
-axes[1].errorbar(pos + 0.1, exkurt.mean(0), yerr=2 * se_kurt / np.sqrt(repeats), fmt="s", label="excess kurtosis")
-axes[1].axhline(0, color="k", lw=1)
-axes[1].set_xticks(pos, labels)
-axes[1].set_ylabel("cumulant ratio (±2 s.e.)")
-axes[1].legend()
+# %% tags=["remove-input"]
+fig = study.gaussianity_figure(largest, cum, K, M)
 style.savefig(fig, "gep_gaussianity")
 glue("gep_gauss_fig", fig, display=False)
 glue("max_exkurt", f"{np.abs(exkurt).max():.3f}", display=False)
@@ -219,8 +175,7 @@ from lib.pipeline import claims
 book = claims.Registry("02_hidden_manifold", globals(), section="II")
 assert book.check("II.abc", abc_error < 1e-8, measured=abc_error, tolerance="< 1e-8",
                   statement="Quadrature reproduces the closed forms of a, b, c."), abc_error
-var_max = max(max(np.diag(r["Q_exact"]).max(), np.diag(r["T"]).max()) for res in results.values() for r in res)
-mc_tolerance = 5 * np.sqrt(2 * var_max**2 / samples)
+mc_tolerance = study.mc_tolerance(results, samples)
 assert book.check("II.mc-exact", mc_gap.max() < mc_tolerance, measured=mc_gap.max(),
                   tolerance=f"< {mc_tolerance:.2g} (5 standard errors)",
                   statement="The Monte Carlo covariance of the preactivations matches the exact finite-N one."), \
