@@ -44,13 +44,13 @@ globals().update(shown.parameters)
 shown.note()
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import Markdown
 from myst_nb import glue
 
+from lib.studies import gaussian_mixtures as study
 from lib.studies import style
-from lib.studies.gaussian_mixtures import KLStudy, kl_study
 
 style.use()
 torch.set_num_threads(1)
@@ -59,10 +59,9 @@ torch.set_num_threads(1)
 # mean and variance, the population version of the paper's map); k-NN on the first mixture of each cell
 # (standardised by sample estimates, as in the paper) in dimension D and on a one-dimensional copy of the
 # same scalar mixture. Each table is (len(ms), len(alphas)), keyed by standardised False / True.
-tables = kl_study(KLStudy(D=D, alphas=tuple(alphas), ms=tuple(ms), n_mixtures=n_mixtures, knn_samples=knn_samples,
-                          knn_samples_1d=knn_samples_1d, k=k, seed=seed))
+tables = study.kl_study(study.KLStudy(D=D, alphas=tuple(alphas), ms=tuple(ms), n_mixtures=n_mixtures,
+                                      knn_samples=knn_samples, knn_samples_1d=knn_samples_1d, k=k, seed=seed))
 exact, exact_first, knn_full = tables["exact"], tables["exact_first"], tables["knn_full"]
-exact_one, knn_one = tables["exact_one"], tables["knn_one"]
 
 # %% [markdown]
 # ## The divergence per coordinate
@@ -72,20 +71,8 @@ exact_one, knn_one = tables["exact_one"], tables["knn_one"]
 # and the one-dimensional $k$-NN estimate on one coordinate of the first mixture (markers; compare with
 # the dotted exact value of that same mixture).
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
-for ax, st in zip(axes, (False, True)):
-    for i, m in enumerate(ms):
-        color = style.PALETTE[i % len(style.PALETTE)]
-        ax.plot(alphas, exact[st][i] / D, color=color, label=f"m = {m}, exact (mean)")
-        ax.plot(alphas, exact_one[st][i], color=color, ls=":", lw=1)
-        ax.plot(alphas, knn_one[st][i], "o", color=color, ms=5, mfc="none")
-    ax.set_xlabel(r"$\alpha$")
-    ax.set_ylabel(r"$D_{\mathrm{KL}}$ per coordinate (nats)")
-    ax.set_yscale("symlog", linthresh=1e-3)
-axes[0].legend(title="markers: 1-d k-NN")
-axes[0].text(0.02, 0.95, "unstandardised", transform=axes[0].transAxes, va="top")
-axes[1].text(0.02, 0.95, "standardised", transform=axes[1].transAxes, va="top")
+# %% tags=["remove-input"]
+fig = study.per_coordinate_figure(tables, alphas, ms, D)
 style.savefig(fig, "kl_per_coordinate")
 glue("kl_per_coordinate_fig", fig, display=False)
 
@@ -99,24 +86,11 @@ glue("kl_per_coordinate_fig", fig, display=False)
 # first mixture. The divergence of the whole vector is $D$ times these values.
 # ```
 
-# %%
-one_ex = np.concatenate([exact_one[st].ravel() for st in (False, True)])
-one_knn = np.concatenate([knn_one[st].ravel() for st in (False, True)])
-err_1d = np.max(np.abs(one_knn - one_ex)[one_ex < 1.0])
-big_1d = one_ex > 5.0
+# %% tags=["remove-input"]
+err_1d, rel_1d = study.one_d_errors(tables)
 glue("err_1d", f"{err_1d:.3f}", display=False)
-glue("rel_1d", f"{100 * np.max(np.abs(one_knn - one_ex)[big_1d] / one_ex[big_1d]) if big_1d.any() else 0:.0f}",
-     display=False)
-
-
-def spread(table):
-    """How much each knob moves the divergence: mean over m of the range over alpha, and vice versa."""
-    by_alpha = np.mean(table.max(axis=1) - table.min(axis=1))
-    by_m = np.mean(table.max(axis=0) - table.min(axis=0))
-    return by_alpha, by_m
-
-
-alpha_spread, m_spread = spread(exact[False])
+glue("rel_1d", f"{rel_1d:.0f}", display=False)
+alpha_spread, m_spread = study.spread(exact[False])
 glue("alpha_spread", f"{alpha_spread:.0f}", display=False)
 glue("m_spread", f"{m_spread:.0f}", display=False)
 glue("spread_ratio", f"{alpha_spread / m_spread:.1f}", display=False)
@@ -144,30 +118,13 @@ glue("unstd_max", f"{exact[False].max():.0f}", display=False)
 # of each cell.
 
 # %%
-from IPython.display import Markdown
+Markdown(study.knn_table(tables, alphas, ms))
 
-lines = ["| standardised | m | alpha | exact (nats) | k-NN in D (nats) |", "|---|---|---|---|---|"]
-for st in (False, True):
-    for i, m in enumerate(ms):
-        for j, a in enumerate(alphas):
-            lines.append(f"| {'yes' if st else 'no'} | {m} | {a} | {exact_first[st][i, j]:.2f} | {knn_full[st][i, j]:.2f} |")
-Markdown("\n".join(lines))
-
-# %%
-fig, ax = plt.subplots(figsize=(6.4, 4))
-for st, marker in ((False, "o"), (True, "s")):
-    ax.plot(exact_first[st].ravel(), knn_full[st].ravel(), marker, mfc="none",
-            label="standardised" if st else "unstandardised")
-lim = max(exact_first[False].max(), 1.0)
-ax.plot([1e-3, lim], [1e-3, lim], color="k", lw=1, label="estimate = exact")
-ax.set_xscale("symlog", linthresh=1e-1)
-ax.set_yscale("symlog", linthresh=1e-1)
-ax.set_xlabel("exact $D_{\\mathrm{KL}}$ (nats)")
-ax.set_ylabel(f"$k$-NN estimate in $D$ = {D} (nats)")
-ax.legend()
+# %% tags=["remove-input"]
+fig = study.knn_vs_exact_figure(tables, D)
 style.savefig(fig, "knn_vs_exact")
 glue("knn_vs_exact_fig", fig, display=False)
-wrong_sign = float(np.mean(knn_full[False][exact_first[False] > 1] < 0))
+wrong_sign = study.wrong_sign_fraction(tables)
 glue("wrong_sign", f"{100 * wrong_sign:.0f}", display=False)
 glue("knn_gauss", f"{knn_full[False][0, 0]:.2f}", display=False)
 
@@ -200,7 +157,7 @@ assert book.check("III.alpha-vs-m", alpha_spread > m_spread, measured=alpha_spre
                   tolerance="ratio of mean spreads (alpha / m) > 1",
                   statement="Changing alpha moves the KL divergence more than changing m."), (alpha_spread, m_spread)
 # the divergence grows with alpha for every m >= 2 (mean over mixtures; alpha = 0 gives exactly 0)
-steps = np.diff(exact[False][[i for i, m in enumerate(ms) if m >= 2]], axis=1)
+steps = study.alpha_steps(exact[False], ms)
 assert book.check("III.kl-grows", np.all(steps > 0), measured=steps.min(), tolerance="smallest increase > 0 nats",
                   statement="The KL divergence grows with alpha for every m >= 2."), steps
 # standardisation reduces the divergence in every cell
@@ -210,16 +167,13 @@ assert book.check("III.standardised-smaller", np.all(exact[True] <= exact[False]
     (exact[True], exact[False])
 # where the divergence per coordinate is below 1 nat the 1-d k-NN estimate agrees with the exact value: its
 # standard deviation at n = 1e4 is ~0.02 nats for a divergence of 0.5 (tests/test_kl.py); allow 5 of those
-small = np.concatenate([exact_one[st].ravel() for st in (False, True)]) < 1.0
-abs_1d = np.concatenate([np.abs(knn_one[st] - exact_one[st]).ravel() for st in (False, True)])
-assert book.check("III.knn-1d", np.all(abs_1d[small] < 0.1), measured=abs_1d[small].max(), tolerance="< 0.1 nats",
-                  statement="In one dimension the k-NN estimator matches the exact divergence (below 1 nat)."), \
-    abs_1d[small]
+abs_1d = study.small_one_d_errors(tables)
+assert book.check("III.knn-1d", np.all(abs_1d < 0.1), measured=abs_1d.max(), tolerance="< 0.1 nats",
+                  statement="In one dimension the k-NN estimator matches the exact divergence (below 1 nat)."), abs_1d
 # the known trap: in full dimension the k-NN estimate of a true mixture (m >= 2) with more than 10 nats of
 # divergence is below half the exact value (often negative); a single shifted Gaussian (m = 1) fares better
-multi = np.array([m >= 2 for m in ms])[:, None] & (exact_first[False] > 10)
-ratio_full = knn_full[False][multi] / exact_first[False][multi]
+ratio_full, trapped = study.full_dimension_trap(tables, ms)
 assert book.check("III.knn-full-trap", np.all(ratio_full < 0.5), measured=ratio_full.max() if ratio_full.size else "no cell",
                   tolerance="estimate / exact < 0.5",
                   statement="In D = 500 the k-NN estimate of a mixture above 10 nats is below half the exact value "
-                            "(our finding: the paper's KL axes are not divergences)."), knn_full[False][multi]
+                            "(our finding: the paper's KL axes are not divergences)."), trapped
