@@ -18,6 +18,10 @@ Conventions
 
 Arrays of a :class:`SweepResult` are indexed (m, alpha, mixture, run, *component); per-run component
 averages (eq. 20) are :meth:`SweepResult.gap`.
+
+The chapter (notebooks/04_mixture_dynamics.py) makes its calls through :class:`Chapter` (its parameters cell);
+its figures are in :mod:`lib.studies.mixture_dynamics_figures`, the numbers of its prose and the inputs of its
+claim checks in :mod:`lib.studies.mixture_dynamics_numbers`.
 """
 from __future__ import annotations
 
@@ -231,6 +235,71 @@ def chapter_sweeps(setup: Setup, ms, alphas, n_mixtures: int, standardize, share
     return out
 
 
+# --- the chapter's parameters -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chapter:
+    """The parameters cell of notebooks/04_mixture_dynamics.py, checked, with the calls built from it: the
+    setup and grid of each activation (the first is the main text, the others the appendix), the sweeps and
+    the example cells. Lists are kept as the chapter passes them (the cache keys do not change)."""
+
+    activations: list
+    f: str
+    ms: list
+    alphas: list
+    appendix_ms: list
+    appendix_alphas: list
+    shared_alphas: list
+    standardize: list
+    n_mixtures: int
+    runs: int
+    N: int
+    D: int
+    K: int
+    M: int
+    lr: float
+    t_max: float
+    seed: int
+
+    def __post_init__(self):
+        for g in self.activations:
+            validate.choice("activations", g, ("relu", "erf"))
+        for s in self.standardize:
+            if not isinstance(s, bool):
+                raise validate.ParameterError(f"standardize={self.standardize!r} must list True and/or False")
+        for name in ("alphas", "appendix_alphas"):
+            a = getattr(self, name)
+            if not a or a[0] != 0:
+                raise validate.ParameterError(f"{name}={a!r} must start with 0 (the Gaussian floor)")
+        if not self.appendix_ms:
+            raise validate.ParameterError("appendix_ms must hold at least one number of components")
+
+    @classmethod
+    def of(cls, namespace: dict) -> Chapter:
+        """The chapter's parameters picked by name from ``namespace`` (the notebook's ``globals()``)."""
+        return cls(**{name: namespace[name] for name in cls.__dataclass_fields__})
+
+    def setup(self, g: str) -> Setup:
+        return Setup(g=g, f=self.f, N=self.N, D=self.D, K=self.K, M=self.M, lr=self.lr, runs=self.runs,
+                     t_max=self.t_max, seed=self.seed)
+
+    def grid(self, g: str) -> tuple[list, list, int, float]:
+        """(ms, alphas, example m, example alpha) of activation ``g`` (:func:`chapter_grid`)."""
+        return chapter_grid(g, self.activations, self.ms, self.alphas, self.appendix_ms, self.appendix_alphas)
+
+    def sweeps(self) -> dict:
+        """``{g: chapter_sweeps(...)}`` for every activation on its grid (cached)."""
+        return {g: chapter_sweeps(self.setup(g), *self.grid(g)[:2], self.n_mixtures, self.standardize,
+                                  self.shared_alphas) for g in self.activations}
+
+    def example(self, g: str, standardize: bool, variant: str = "coordinate", m: int | None = None,
+                alpha: float | None = None) -> ComparisonResult:
+        """:func:`example` for activation ``g``, by default at the example cell of its grid (Figs. 3 and 5)."""
+        _, _, m_ex, alpha_ex = self.grid(g)
+        return example(self.setup(g), alpha_ex if alpha is None else alpha, m_ex if m is None else m,
+                       standardize, variant)
+
+
 # --- Tables I and II of 001 -----------------------------------------------------------------------
 
 # The paper's values (001, appendix F, Tables I (erf) and II (ReLU): per-component tLog-RMSE for
@@ -411,3 +480,4 @@ def ode_movement(result: ComparisonResult, name: str) -> float:
     validate.choice("name", name, METRICS + ("eg",))
     x = getattr(result.ode, name)[0]                                # (times, *components)
     return float(np.abs(x - x[:1]).max())
+

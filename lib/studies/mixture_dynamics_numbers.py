@@ -1,0 +1,251 @@
+"""The numbers of the Section IV chapter (notebooks/04_mixture_dynamics.py): the texts glued into its prose and
+the inputs of its claim checks, computed from the sweeps and example cells of :mod:`lib.studies.mixture_dynamics`.
+
+Prose numbers come as ``{glue name: text}`` dicts, formatted as the chapter shows them; :func:`claim_stats`
+returns the arrays the claim checks test (the checks themselves, with their ids, tolerances and statements,
+stay in the chapter).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..measures.compare import METRICS
+from .mixture_dynamics import (PAPER_TABLE_OF, Chapter, Setup, SweepResult, example, gaussian_scatter,
+                               growth_with_time, half_steps, initial_activity, late_mean, latent_covariance_top,
+                               mixture_mean, ode_movement, paper_table, table_rows, versus_floor)
+
+
+NEAR_ZERO_MEAN = 0.15    # |mixture mean| / alpha below which a raw mixture counts as centred
+
+
+def main_numbers(chapter: Chapter, results: dict) -> dict[str, str]:
+    """The introduction's texts: the main activation, its example cell, the number of (mixture, run) values
+    behind the pooled Gaussian scatter of M(Q) (:func:`gaussian_scatter`) and :data:`NEAR_ZERO_MEAN`."""
+    g = chapter.activations[0]
+    res, (_, _, m, alpha) = results[g], chapter.grid(g)
+    count = gaussian_scatter(res.get(True), res.get(False), "Q")[1]
+    return {"near0_limit": f"{NEAR_ZERO_MEAN:g}", "sG_runs": f"{count}", "g_main": g, "alpha_ex": f"{alpha:g}",
+            "m_ex": f"{m}"}
+
+
+def vgap_numbers(un: SweepResult, m: int) -> dict[str, str]:
+    """Fig. 4's prose for the raw sweep ``un`` at ``m`` components: growth of the v gap with time
+    (:func:`growth_with_time`) at the largest alpha and at alpha = 0, and its late level (:func:`late_mean`)."""
+    i = un.ms.index(m)
+    late = late_mean(un.vgap[i], un.t).mean(axis=1)                   # (alphas,)
+    return {"v_growth": f"{growth_with_time(un.vgap[i, -1], un.t):.0f}",
+            "v_growth0": f"{growth_with_time(un.vgap[i, 0], un.t):.0f}",
+            "v_late_max": f"{late[-1]:.3f}", "v_late_0": f"{late[0]:.4f}"}
+
+
+def unstandardised_numbers(un: SweepResult) -> dict[str, str]:
+    """Fig. 6's prose for the raw sweep ``un``: the gap at the largest alpha against alpha = 0 and against the
+    metric's scale and, with four alphas or more, its growth over the alphas > 0 (overall, and over the lower
+    against the upper half of them, :func:`half_steps`, for the mixtures whose mean stays below
+    :data:`NEAR_ZERO_MEAN` alpha)."""
+    ratio = {n: un.mean(n)[:, -1] / un.mean(n)[:, 0] for n in METRICS}
+    out = {"un_ratio_Q": f"{ratio['Q'].min():.0f}", "un_ratio_v": f"{ratio['v'].min():.0f}",
+           "un_kl_max": f"{un.kl_mean()[:, -1].max():.0f}",
+           "un_rel_Q": f"{(un.mean('Q')[:, -1] / un.scale_mean('Q')).max():.2f}"}
+    if len(un.alphas) <= 3:
+        keys = ("un_span_Q", "un_span_v", "un_alpha_1", "near0_n", "near0_Q_faster", "near0_v_slower")
+        return {**out, **{k: "(needs four alphas)" for k in keys}}
+    span = {n: (un.mean(n)[:, -1] / un.mean(n)[:, 1]).mean() for n in METRICS}
+    mu = np.stack([mixture_mean(un, i, len(un.alphas) - 1) / un.alphas[-1] for i in range(len(un.ms))])
+    near0 = np.abs(mu) < NEAR_ZERO_MEAN                                  # (m, mixture)
+    steps = {n: half_steps(np.moveaxis(un.per_mixture(n)[:, 1:], 1, -1)[near0]) for n in METRICS}
+    return {**out, "un_span_Q": f"{span['Q']:.1f}", "un_span_v": f"{span['v']:.1f}", "un_alpha_1": f"{un.alphas[1]:g}",
+            "near0_n": f"{near0.sum()} of the {near0.size}",
+            "near0_Q_faster": f"{(steps['Q'][1] > steps['Q'][0]).sum()}",
+            "near0_v_slower": f"{(steps['v'][1] < steps['v'][0]).sum()}"}
+
+
+def stalled_table(setup: Setup, un: SweepResult) -> tuple[str, dict[str, str]]:
+    """The table of the stalled raw mixtures (Markdown) and its prose: per m, the mixture mean per unit alpha
+    and M(Q) per alpha, and how far SGD's Q moves over training (first mixture, largest alpha, relative to
+    its initial size: the example trajectories of ``setup``); a row is stalled below 5 %. For the row that
+    moves least, the fraction of inputs on which each student unit starts active (:func:`initial_activity`)."""
+    lines = ["| m | mixture mean $\\bar\\mu$ per unit $\\alpha$ (first mixture) | "
+             + " | ".join(f"M(Q), $\\alpha$ = {a:g}" for a in un.alphas)
+             + " | largest change of SGD's $Q$ over training, first mixture, $\\alpha$ max |",
+             "|---|---|" + "---|" * (len(un.alphas) + 1)]
+    moved = {}
+    for i, m in enumerate(un.ms):
+        mu = mixture_mean(un, i, len(un.alphas) - 1)[0] / un.alphas[-1]
+        tr = example(setup, un.alphas[-1], m, False).sgd.Q.mean(0)          # (times, K, K)
+        moved[m] = float(np.abs(tr[-1] - tr[0]).max() / np.abs(tr[0]).max())
+        lines.append(f"| {m} | {mu:+.2f} | " + " | ".join(f"{x:.4f}" for x in un.mean("Q")[i])
+                     + f" | {100 * moved[m]:.1f} % |")
+    stalled = [m for m in un.ms if moved[m] < 0.05]
+    m_still = min(moved, key=moved.get)
+    active = initial_activity(setup, un.alphas[-1], m_still, False)
+    return "\n".join(lines), {"stalled_ms": ", ".join(map(str, stalled)) if stalled else "none",
+                              "m_still": f"{m_still}", "stalled_move": f"{100 * moved[m_still]:.1f}",
+                              "stalled_active": " and ".join(f"{100 * x:.0f} %" for x in active)}
+
+
+def standardised_numbers(st: SweepResult) -> dict[str, str]:
+    """The standardised sweep's prose: range of M over the grid relative to the alpha = 0 cell, largest M
+    relative to the metric's scale, and the exact KL of the standardised law."""
+    ratio = {n: st.mean(n) / st.mean(n)[0, 0] for n in METRICS}
+    return {"st_ratio_max": f"{max(r.max() for r in ratio.values()):.2f}",
+            "st_ratio_min": f"{min(r.min() for r in ratio.values()):.2f}",
+            "st_kl_min": f"{st.kl_mean()[:, 1].min():.1f}", "st_kl_max": f"{st.kl_mean().max():.0f}",
+            "st_kl_0": f"{st.kl_mean()[0, 0]:.2f}",
+            "st_rel": f"{max((st.mean(n) / st.scale_mean(n)).max() for n in METRICS):.3f}"}
+
+
+def chapter_tables(chapter: Chapter, results: dict) -> dict[str, dict[str, list[float]]]:
+    """Our Tables I/II (:func:`table_rows`, m = 2, standardised) for each activation that has one: needs
+    standardised runs, m = 2 in its grid, K = M = 2 and a table in the paper."""
+    return {g: table_rows(results[g][True], m=2) for g in chapter.activations
+            if True in chapter.standardize and 2 in chapter.grid(g)[0] and (chapter.K, chapter.M) == (2, 2)
+            and g in PAPER_TABLE_OF}
+
+
+def table_numbers(rows: dict[str, list[float]], g: str, prefix: str = "") -> dict[str, str]:
+    """Our alpha = 0 row over the paper's, averaged over the components of Q and R and over those of v:
+    '<prefix>table_ratio_QR', '<prefix>table_ratio_v'."""
+    ours0, paper0 = np.array(rows["alpha=0"]), np.array(paper_table(g)["alpha=0"])
+    return {f"{prefix}table_ratio_QR": f"{ours0[:8].mean() / paper0[:8].mean():.2f}",
+            f"{prefix}table_ratio_v": f"{ours0[8:].mean() / paper0[8:].mean():.2f}"}
+
+
+def shared_numbers(setup: Setup, res: dict, shared_alphas, m: int) -> dict[str, str]:
+    """The shared-label prose at the largest of ``shared_alphas``: M over the Gaussian level, the KL (Monte
+    Carlo, with its standard error) against the coordinate-wise one at ``m`` components, and the largest
+    eigenvalue of the standardised latent covariance (:func:`latent_covariance_top`) for both variants."""
+    sh, st = res["shared"], res[True]
+    a_sh = max(shared_alphas)
+    j_sh = sh.alphas.index(float(a_sh))
+    ratio = {n: sh.mean(n)[0, j_sh] / st.mean(n)[0, 0] for n in METRICS}
+    co_kl = (f"{st.kl_mean()[st.ms.index(m), st.alphas.index(float(a_sh))]:.0f}" if float(a_sh) in st.alphas
+             else "(not in the grid)")
+    spike = {v: latent_covariance_top(setup.comparison(a_sh, m, True, v).distribution())
+             for v in ("shared", "coordinate")}
+    return {"a_sh": f"{a_sh:g}", **{f"sh_ratio_{n}": f"{ratio[n]:.1f}" for n in METRICS},
+            "sh_kl": f"{sh.kl_mean()[0, j_sh]:.0f}", "sh_kl_se": f"{sh.kl_err[0, j_sh].max():.1f}", "co_kl": co_kl,
+            "spike": f"{spike['shared']:.0f}", "spike_co": f"{spike['coordinate']:.2f}"}
+
+
+def cell_summary(chapter: Chapter, results: dict, g: str) -> dict:
+    """Numbers of the appendix prose for activation ``g``: the ODE's eg at 0 and t_max and its smallest
+    movement over the floor (example cell), ratios of the example m's largest alpha to alpha = 0 and
+    z-scores against the alpha = 0 floor (:func:`versus_floor`) of each setting run."""
+    res = results[g]
+    sG = {n: gaussian_scatter(res.get(True), res.get(False), n)[0] for n in METRICS}
+    ref = res[True] if True in res else res[False]
+    ex = chapter.example(g, True in chapter.standardize)
+    out = {"eg0": ex.ode.eg[0, 0], "egT": ex.ode.eg[0, -1],
+           "move": min(ode_movement(ex, n) / ref.mean(n)[0, 0] for n in METRICS)}
+    if False in res:
+        un = res[False]
+        i = un.ms.index(chapter.grid(g)[2])
+        out["un_ratio"] = [un.mean(n)[i, -1] / un.mean(n)[i, 0] for n in METRICS]
+        out["un_z"] = min(versus_floor(un, un, n, sG[n])[1][:, 1:].min() for n in METRICS)
+    if True in res:
+        st, sh = res[True], res["shared"]
+        out["std_ratio"] = max((st.mean(n) / st.mean(n)[0, 0]).max() for n in METRICS)
+        out["std_z"] = max(versus_floor(st, st, n, sG[n])[1].max() for n in METRICS)
+        out["sh_ratio"] = [sh.mean(n)[0, -1] / st.mean(n)[0, 0] for n in METRICS]
+        out["sh_z_all"] = [versus_floor(sh, st, n, sG[n])[1][0, -1] for n in METRICS]
+        out["sh_z"] = min(out["sh_z_all"])
+    return out
+
+
+def appendix_numbers(chapter: Chapter, results: dict, tables: dict) -> dict[str, str]:
+    """The appendix prose (:func:`cell_summary` of the main and the second activation, its grid and its
+    table against the paper's), or placeholders when there is no second activation."""
+    g_main = chapter.activations[0]
+    main = cell_summary(chapter, results, g_main)
+    out = {"t_max_text": f"{chapter.t_max:g}", "main_eg0": f"{main['eg0']:.3f}", "main_egT": f"{main['egT']:.3f}"}
+    if len(chapter.activations) < 2:
+        keys = ("app_g", "app_grid", "app_m_ex", "app_alpha_ex", "app_eg0", "app_egT", "app_move", "app_un_ratio",
+                "app_un_z", "app_std_ratio", "app_std_z", "app_sh_ratio", "app_sh_z", "app_sh_z_all",
+                "app_sh_verdict", "app_table_ratio_QR", "app_table_ratio_v")
+        return {**out, **{k: "(no further activation run)" for k in keys}}
+    g = chapter.activations[1]
+    sa = cell_summary(chapter, results, g)
+    ms, alphas, m, alpha = chapter.grid(g)
+    n_fail = sum(z <= 4 for z in sa.get("sh_z_all", []))
+    joined = {k: ", ".join(f"{x:.1f}" for x in sa.get(k, [])) or "(not run)"
+              for k in ("un_ratio", "sh_ratio", "sh_z_all")}
+    grid = f"m ∈ {{{', '.join(map(str, ms))}}} and α ∈ {{{', '.join(f'{a:g}' for a in alphas)}}}"
+    out.update({"app_g": g, "app_grid": grid,
+                "app_m_ex": f"{m}", "app_alpha_ex": f"{alpha:g}", "app_eg0": f"{sa['eg0']:.3f}",
+                "app_egT": f"{sa['egT']:.3f}", "app_move": f"{sa['move']:.0f}", "app_un_ratio": joined["un_ratio"],
+                "app_un_z": f"{sa['un_z']:.0f}" if "un_z" in sa else "(not run)",
+                "app_std_ratio": f"{sa['std_ratio']:.2f}" if "std_ratio" in sa else "(not run)",
+                "app_std_z": f"{sa['std_z']:.1f}" if "std_z" in sa else "(not run)",
+                "app_sh_ratio": joined["sh_ratio"], "app_sh_z": f"{sa['sh_z']:.1f}" if "sh_z" in sa else "(not run)",
+                "app_sh_z_all": joined["sh_z_all"],
+                "app_sh_verdict": f"in this execution the check fails for {n_fail} of the {len(METRICS)} metrics"
+                                  if n_fail else "in this execution it passes for every metric"})
+    if g in tables:
+        return {**out, **table_numbers(tables[g], g, prefix="app_")}
+    return {**out, "app_table_ratio_QR": "(not run)", "app_table_ratio_v": "(not run)"}
+
+
+# --- inputs of the claim checks ---------------------------------------------------------------------
+
+@dataclass
+class ClaimStats:
+    """What the chapter's claim checks test, for one activation (claims 1 to 5 of the chapter). Per metric
+    (``name`` in Q, R, v) unless said otherwise; the dicts of a setting not run are empty, its scalars None.
+    z-scores are (M - floor) / s.e. of :func:`versus_floor` with the pooled Gaussian scatter."""
+
+    floor: dict                   # M at alpha = 0 (standardised sweep if run, else raw)
+    spread: dict                  # run-to-run spread at alpha = 0 (mean over mixtures)
+    floor_scale: dict             # floor / the metric's scale
+    travel: dict                  # ODE movement of the example cell / floor
+    eg_drop: float                # eg(t_max) / eg(0) along the example's ODE
+    z_raw: dict = field(default_factory=dict)          # (nm, na): raw sweep against its alpha = 0 cell
+    grows: dict = field(default_factory=dict)          # (up, se_up): mean over m of M(largest) - M(smallest > 0)
+    kl_steps: np.ndarray | None = None                 # (nm, na - 1): steps of the raw sweep's exact KL in alpha
+    v_growth: float | None = None                      # growth of the v gap with time, largest alpha
+    v_late: np.ndarray | None = None                   # (na,): late v gap per alpha
+    z_std: dict = field(default_factory=dict)          # (nm, na): standardised sweep against its alpha = 0 cell
+    std_ratio_max: dict = field(default_factory=dict)  # largest M / floor over the standardised grid
+    kl_span: float | None = None                       # smallest over m of KL(largest alpha) / KL(smallest > 0)
+    kl_max: float | None = None                        # largest KL of the standardised grid
+    z_shared: dict = field(default_factory=dict)       # shared label at its largest alpha against the floor
+    shared_ratio: dict = field(default_factory=dict)   # M / floor there
+    shared_alpha: float | None = None
+
+
+def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
+    """The inputs of the claim checks for activation ``g`` from its sweeps ``results[g]`` and its example cell
+    (standardised if run). The growth over alpha (``grows``) and ``kl_span`` need three alphas or more."""
+    res = results[g]
+    ref = res[True] if True in res else res[False]
+    sG = {n: gaussian_scatter(res.get(True), res.get(False), n)[0] for n in METRICS}
+    ex = chapter.example(g, True in chapter.standardize)
+    floor = {n: ref.mean(n)[0, 0] for n in METRICS}
+    out = ClaimStats(floor=floor, spread={n: ref.spread[n][0, 0].mean() for n in METRICS},
+                     floor_scale={n: floor[n] / ref.scale_mean(n) for n in METRICS},
+                     travel={n: ode_movement(ex, n) / floor[n] for n in METRICS},
+                     eg_drop=ex.ode.eg[0, -1] / ex.ode.eg[0, 0])
+    if False in res:
+        un = res[False]
+        for n in METRICS:
+            out.z_raw[n] = versus_floor(un, un, n, sG[n])[1]
+            if len(un.alphas) > 2:
+                up = un.mean(n)[:, -1].mean() - un.mean(n)[:, 1].mean()
+                out.grows[n] = up, np.sqrt((un.sem(n)[:, -1] ** 2 + un.sem(n)[:, 1] ** 2).sum()) / len(un.ms)
+        out.kl_steps = np.diff(un.kl_mean(), axis=1)
+        i = un.ms.index(chapter.grid(g)[2])
+        out.v_growth = growth_with_time(un.vgap[i, -1], un.t)
+        out.v_late = late_mean(un.vgap[i], un.t).mean(axis=1)
+    if True in res:
+        st, sh = res[True], res["shared"]
+        for n in METRICS:
+            out.z_std[n] = versus_floor(st, st, n, sG[n])[1]
+            out.std_ratio_max[n] = (st.mean(n) / st.mean(n)[0, 0]).max()
+            out.z_shared[n] = versus_floor(sh, st, n, sG[n])[1][0, -1]
+            out.shared_ratio[n] = sh.mean(n)[0, -1] / st.mean(n)[0, 0]
+        if len(st.alphas) > 2:
+            out.kl_span = (st.kl_mean()[:, -1] / st.kl_mean()[:, 1]).min()
+        out.kl_max, out.shared_alpha = st.kl_mean().max(), sh.alphas[-1]
+    return out
