@@ -38,14 +38,12 @@ projection_samples = 20_000
 seed = 0
 
 # %%
-import math
-
-import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown
 from myst_nb import glue
 
-from lib import lemma_ii1, lemma_v1, lemma_v3, projected_expectation, sample_means, style
+from lib.studies import lemmas as study
+from lib.studies import style
 
 style.use()
 
@@ -60,22 +58,10 @@ style.use()
 # term ($O(\epsilon^2)$).
 
 # %%
-ii1 = [lemma_ii1(u, v, eps_values) for u, v in pairs]
-v1 = [lemma_v1(u, v, eps_values, alpha=alpha, m=m, seed=seed) for u, v in pairs]
+ii1, v1 = study.remainders(pairs, eps_values, alpha=alpha, m=m, seed=seed)
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for i, (r, q) in enumerate(zip(ii1, v1)):
-    color = style.PALETTE[i]
-    axes[0].loglog(r["eps"], np.abs(r["remainder"]) + 1e-18, "o-", color=color, label=f"{r['u']}, {r['v']}")
-    axes[1].loglog(q["eps"], np.abs(q["remainder0"]), "s--", color=color, mfc="none")
-    axes[1].loglog(q["eps"], np.abs(q["remainder1"]), "o-", color=color, label=f"{q['u']}, {q['v']}")
-e = np.array(eps_values)
-for ax in axes:
-    ax.loglog(e, e**2 / 10, color="k", lw=1, ls=":", label=r"$\propto\epsilon^2$")
-    ax.set_xlabel(r"correlation $\epsilon$")
-axes[0].set_ylabel("|exact - first-order expansion|")
-axes[1].set_ylabel("|exact - expansion|  (dashed: eq. 21 alone)")
-axes[0].legend()
+# %% tags=["remove-input"]
+fig = study.remainders_figure(ii1, v1, eps_values)
 style.savefig(fig, "lemma_remainders")
 glue("lemma_remainders_fig", fig, display=False)
 
@@ -89,21 +75,9 @@ glue("lemma_remainders_fig", fig, display=False)
 # ```
 
 # %%
-def slope(x, y):
-    return float(np.polyfit(np.log(x), np.log(np.abs(y)), 1)[0])
-
-
-lines = ["| u, v | c2 (Mehler) | remainder/eps^2 at smallest eps | V.1 slope, eq. 21 alone | V.1 slope, with first order | mixture - Gaussian at eps = "
-         f"{eps_values[0]} |", "|---|---|---|---|---|---|"]
-v1_slopes0, v1_slopes1 = [], []
-for r, q in zip(ii1, v1):
-    s0, s1 = slope(q["eps"], q["remainder0"]), slope(q["eps"], q["remainder1"])
-    v1_slopes0.append(s0)
-    v1_slopes1.append(s1)
-    lines.append(f"| {r['u']}, {r['v']} | {r['c2']:.5f} | {r['remainder_over_eps2'][-1]:.5f} | {s0:.2f} | {s1:.2f} "
-                 f"| {q['gap'][0]:+.4f} |")
+v1_slopes0, v1_slopes1 = study.v1_slopes(v1)
 glue("v1_slope1_min", f"{min(v1_slopes1):.2f}", display=False)
-Markdown("\n".join(lines))
+Markdown(study.lemma_table(ii1, v1, eps_values))
 
 # %% [markdown]
 # The last column is the difference between the mixture's correlation and the Gaussian one at the same
@@ -118,29 +92,11 @@ Markdown("\n".join(lines))
 # procedure) instead.
 
 # %%
-v3 = {}
-for f in functions:
-    for name, params in laws:
-        key = (f, name + (f"({params['preset']})" if "preset" in params else ""))
-        v3[key] = lemma_v3(f, name, seed=seed, seeds=range(lorentz_seeds) if name == "lorentz" else (), **params)
+v3 = study.v3_grid(functions, laws, seed=seed, lorentz_seeds=lorentz_seeds)
+Markdown(study.v3_table(v3, functions))
 
-cols = [k[1] for k in v3 if k[0] == functions[0]]
-lines = ["| f | Gaussian | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
-for f in functions:
-    cells = []
-    for c in cols:
-        r = v3[(f, c)]
-        if c == "lorentz":
-            s = r["sampled"]
-            cells.append("no finite value" if not np.all(np.isfinite(s)) else f"{s.min():+.2f} .. {s.max():+.2f}")
-        else:
-            cells.append(f"{r['exact']:.4f}")
-    lines.append(f"| {f} | {v3[(f, cols[0])]['gaussian']:.4f} | " + " | ".join(cells) + " |")
-Markdown("\n".join(lines))
-
-# %%
-gaps = {k: r["gap"] for k, r in v3.items() if k[1] != "lorentz"}
-worst_sgn = max((abs(g), k[1]) for k, g in gaps.items() if k[0] == "sgn")
+# %% tags=["remove-input"]
+worst_sgn = study.worst_gap(v3, "sgn")
 glue("worst_sgn_gap", f"{worst_sgn[0]:.2f}", display=False)
 glue("worst_sgn_law", worst_sgn[1], display=False)
 glue("gmm_sgn_gap", f"{abs(v3[('sgn', 'gmm')]['gap']):.3f}", display=False)
@@ -159,18 +115,10 @@ glue("gmm_sgn_gap", f"{abs(v3[('sgn', 'gmm')]['gap']):.3f}", display=False)
 # and variance.
 
 # %%
-proj = {}
-fig, ax = plt.subplots(figsize=(6.4, 4))
-for i, (name, params) in enumerate([["pareto", {}], ["gmm", {"alpha": alpha, "m": m}], ["beta", {"preset": "beta2"}],
-                                    ["lorentz", {}]]):
-    r = projected_expectation("sgn", name, projection_D, n=projection_samples, seed=seed, **params)
-    proj[name] = r
-    ax.errorbar(r["D"], np.abs(r["gap"]), yerr=r["se"], fmt="o-", color=style.PALETTE[i], capsize=3, label=name)
-ax.set_xscale("log")
-ax.set_yscale("log")
-ax.set_xlabel("dimension $D$ of the latent vector")
-ax.set_ylabel(r"$|\mathbb{E}\,\mathrm{sgn}(u) - $ Gaussian value$|$")
-ax.legend()
+proj = study.projections(projection_D, samples=projection_samples, seed=seed, alpha=alpha, m=m)
+
+# %% tags=["remove-input"]
+fig = study.projection_figure(proj)
 style.savefig(fig, "projection_gap")
 glue("projection_gap_fig", fig, display=False)
 se_floor = float(np.mean([r["se"][-1] for r in proj.values()]))
@@ -195,18 +143,10 @@ glue("se_floor", f"{se_floor:.3f}", display=False)
 # means); whether the two centres coincide is Lemma V.3 for this mixture.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-sm = {}
-for ax, f in zip(axes, ["erf", "relu", "sgn"]):
-    r = sample_means(f, sample_mean_n, sample_mean_reps, seed=seed, alpha=alpha, m=m)
-    sm[f] = r
-    bins = np.histogram_bin_edges(np.concatenate([r["input"], r["gaussian"]]), 40)
-    ax.hist(r["gaussian"], bins, color=style.PALETTE[0], alpha=0.5, label="Gaussian")
-    ax.hist(r["input"], bins, color=style.PALETTE[1], alpha=0.5, label=f"GM({alpha:g}, {m}), standardised")
-    ax.axvline(r["exact_gaussian"], color=style.PALETTE[0])
-    ax.axvline(r["exact_input"], color=style.PALETTE[1])
-    ax.set_xlabel(f"sample mean of {f}(x)")
-axes[0].legend()
+sm = study.sample_mean_study(sample_mean_n, sample_mean_reps, seed=seed, alpha=alpha, m=m)
+
+# %% tags=["remove-input"]
+fig = study.sample_means_figure(sm, alpha, m)
 style.savefig(fig, "sample_means")
 glue("sample_means_fig", fig, display=False)
 
@@ -245,11 +185,11 @@ assert book.check("V.1.lemma-V.1-order2", all(s > 1.8 for s in v1_slopes1), meas
                   statement="Lemma V.1: with the per-pair first-order term the remainder is of second order."), \
     v1_slopes1
 # Lemma V.3 for odd f under symmetric standardised laws: exact agreement
-sym_gap = max(abs(v3[(f, law)]["gap"]) for law in ("uniform", "laplace", "beta(beta1)") for f in ("sgn", "erf"))
+sym_gap = study.symmetric_gap(v3)
 assert book.check("V.1.lemma-V.3-symmetric", sym_gap < 1e-8, measured=sym_gap, tolerance="< 1e-8", paper_claim="5",
                   statement="Lemma V.3 for odd f (sgn, erf) under symmetric standardised laws: E_P f = E_N f."), sym_gap
 # ... and where it must break: x^4 differs by the excess kurtosis (uniform -6/5, Laplace +3)
-quartic_err = max(abs(v3[("quartic", "uniform")]["gap"] + 1.2), abs(v3[("quartic", "laplace")]["gap"] - 3))
+quartic_err = study.quartic_error(v3)
 assert book.check("V.1.lemma-V.3-quartic", quartic_err < 1e-6, measured=quartic_err, tolerance="< 1e-6",
                   statement="Lemma V.3 fails for x^4 by exactly the excess kurtosis (uniform -6/5, Laplace +3)."), \
     quartic_err
@@ -269,6 +209,6 @@ for name in ("pareto", "gmm", "beta"):
 # sample means centre on the exact expectations (5 standard errors of the mean of the sample means)
 for f, r in sm.items():
     for key, ref in (("input", "exact_input"), ("gaussian", "exact_gaussian")):
-        z = abs(r[key].mean() - r[ref]) / (r[key].std(ddof=1) / math.sqrt(r[key].size))
+        z = study.centre_z(r, key, ref)
         assert book.check(f"V.1.sample-means-{f}-{key}", z < 5, measured=z, tolerance="< 5 standard errors",
                           statement=f"Sample means of {f}(x) ({key} law) centre on the exact expectation."), (f, key)
