@@ -480,4 +480,3 @@ def ode_movement(result: ComparisonResult, name: str) -> float:
     validate.choice("name", name, METRICS + ("eg",))
     x = getattr(result.ode, name)[0]                                # (times, *components)
     return float(np.abs(x - x[:1]).max())
-
