@@ -4,8 +4,9 @@
 #   2. the benchmark record of this machine (python -m lib bench --no-scaling --save);
 #   3. the expensive results of every chapter that can compute them without the notebook tools
 #      (python -m lib paper --results-only <chapter>), each chapter's wall time printed;
-#   4. the cache entries computed by this run, packed into $OUT/cache-new.tar.xz.part-* (15 MiB pieces), so
-#      that another machine can unpack them into its _cache/ and build the bundles (python -m lib paper).
+#   4. the cache entries computed by this run, packed into $OUT/cache-{new,big}.tar.xz.part-* (15 MiB pieces), so
+#      that another machine can unpack them (cat the parts | tar -xJ -C _cache) and build the bundles
+#      (python -m lib paper).
 # A step that would not fit in what is left of the budget is skipped and named at the end.
 #   GPU_CHECK_SECONDS   the budget in seconds (default 540)
 #   OUT                 where the record, the packed entries and the log go (default _output/gpu-check)
@@ -59,7 +60,9 @@ for stem in $chapters; do
   step "paper results of $stem" 60 $PY -m lib paper --results-only --profile "${GPU_CHECK_PROFILE:-paper}" "$stem"
 done
 $PY - "$OUT" "$started" <<'PACK'
-"""Pack the cache entries this run computed (their record's ``created`` is not before the start)."""
+"""Pack the cache entries this run computed (their record's ``created`` is not before the start): results of
+at most 8 MB in cache-new.tar.xz, larger ones (e.g. a fitted latent matrix) apart in cache-big.tar.xz, each
+archive cut into 15 MiB pieces (.part-00, ...), so the small ones come back even if the big ones do not."""
 import json, subprocess, sys
 from pathlib import Path
 from lib.core import paths
@@ -67,14 +70,16 @@ out, started = Path(sys.argv[1]), sys.argv[2]
 root = paths.cache_dir()
 new = [rec for rec in sorted(root.glob("*/*.json"))
        if json.loads(rec.read_text()).get("created", "") >= started and rec.with_suffix(".pkl").exists()]
-files = [str(p.relative_to(root)) for rec in new for p in (rec, rec.with_suffix(".pkl"))]
-print(f"pack: {len(new)} new cache entries, {sum((root / f).stat().st_size for f in files) / 1e6:.1f} MB")
-if files:
+big = [rec for rec in new if rec.with_suffix(".pkl").stat().st_size > 8e6]
+for name, recs in (("cache-new", [r for r in new if r not in big]), ("cache-big", big)):
+    files = [str(p.relative_to(root)) for rec in recs for p in (rec, rec.with_suffix(".pkl"))]
+    if not files:
+        continue
     tar = subprocess.run(["tar", "-C", str(root), "-cJf", "-", *files], capture_output=True, check=True).stdout
     piece = 15 * 2**20
     for i in range(0, len(tar), piece):
-        (out / f"cache-new.tar.xz.part-{i // piece:02d}").write_bytes(tar[i:i + piece])
-    print(f"pack: {len(tar) / 1e6:.1f} MB in {(len(tar) + piece - 1) // piece} piece(s) in {out}")
+        (out / f"{name}.tar.xz.part-{i // piece:02d}").write_bytes(tar[i:i + piece])
+    print(f"pack: {len(recs)} entries, {len(tar) / 1e6:.1f} MB, in {out}/{name}.tar.xz.part-*")
 PACK
 echo "gpu-check: $(( $(date +%s) - t0 )) s in all"
 if (( ${#skipped[@]} )); then
