@@ -38,35 +38,18 @@ threads = 1                      # torch CPU threads for the measurement made he
 # %%
 import math
 
-import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from lib import bench
+from lib.studies import performance as study
 from lib.studies import style
-from lib.core import validate
-from lib.bench.scaling import PHASES, log_slope
 
 style.use()
-validate.choice("measure", measure, ("none", "tiny", "full"))
-validate.integer("threads", threads, 1)
-records = bench.load_records()
-for rec in records:
-    rec["label"] = f"{rec['slug']} ({rec['mode']}, {rec['date'][:10]})"
-here = None
-if measure != "none":
-    here = bench.run_benchmark(measure, threads=threads)
-    here["label"] = f"this build: {here['slug']} ({measure} measurement)"
-shown = records + ([here] if here is not None else [])
-if not shown:
-    raise RuntimeError("no benchmark record in results/bench/ and measure is 'none': nothing to show; "
-                       "run python -m lib bench --save, or set measure to 'tiny'")
-main = next((r for r in records if r["mode"] == "full"), shown[0])   # the record the prose describes
-rows = [bench.headline(r) for r in shown]
-print(f"{len(records)} stored record(s); "
-      + ("no measurement made here" if here is None else f"measured here: {here['label']}"))
+page = study.gather(measure, threads)          # the stored records, and a measurement here unless measure is none
+here, shown, main, rows = page.here, page.shown, page.main, page.rows
+print(page.summary())
 
 # %% [markdown]
 # ## The stored records
@@ -81,21 +64,11 @@ print(f"{len(records)} stored record(s); "
 # {glue:text}`cpp_seconds` s of the compiled C++ reference code on one core of a 2-core machine.
 
 # %%
-def fmt(x, spec):
-    return "n/a" if x is None else format(x, spec)
+display(Markdown(study.records_table(shown, rows)))
 
-
-lines = ["| record | CPU, cores, threads | engine | loop | ratio | GEMM floor | engine / floor "
-         "| ODE erf (s) | / C++ | ODE ReLU (s) | load | CUDA engine |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-for r, h in zip(shown, rows):
-    lines.append(f"| {r['label']} | {h['cpu_model']}, {h['cores']}, {h['threads']} | {h['engine']:,.0f} "
-                 f"| {h['numpy_loop']:,.0f} | {h['ratio']:.1f}x | {h['floor']:,.0f} | {100 * h['floor_share']:.0f} % "
-                 f"| {fmt(h['ode_erf_t100'], '.2f')} | {fmt(h['ode_ratio_cpp'], '.1f')}x "
-                 f"| {fmt(h['ode_relu_t100'], '.1f')} | {fmt(h['load'], '.1f')} | {fmt(h['cuda_engine'], ',.0f')} |")
-display(Markdown("\n".join(lines)))
-
+# %% tags=["remove-input"]
 h = bench.headline(main)
+fmt = study.fmt
 glue("cpp_seconds", f"{bench.REFERENCE_CPP_SECONDS:g}", display=False)
 glue("main_label", main["label"], display=False)
 glue("main_engine", f"{h['engine']:,.0f}", display=False)
@@ -131,46 +104,14 @@ glue("block", f"{bench.BLOCK_DEFAULT['cpu']}", display=False)
 # the previous one) is reduced to arithmetic on $K$ numbers per run, done for all runs at once. So the
 # rate climbs with $R$ until the big product dominates, and then levels off below the GEMM floor.
 
-# %%
-fig, (axN, axR) = plt.subplots(1, 2, figsize=(10, 4))
-handles = []
-for i, r in enumerate(shown):
-    colour = style.PALETTE[i % len(style.PALETTE)]
-    handles.append(plt.Line2D([], [], marker="o", color=colour, label=r["label"]))
-    if r.get("scaling_N"):
-        N = [p["N"] for p in r["scaling_N"]]
-        axN.loglog(N, [p["run_steps_per_s"] for p in r["scaling_N"]], "o-", color=colour)
-        axN.loglog(N, [p["floor_run_steps_per_s"] for p in r["scaling_N"]], ":", color=colour)
-    if r.get("scaling_R"):
-        R = [p["runs"] for p in r["scaling_R"]]
-        axR.loglog(R, [p["run_steps_per_s"] for p in r["scaling_R"]], "o-", color=colour)
-        axR.axhline(r["cpu"]["gemm_floor_run_steps_per_s"], ls=":", color=colour, lw=1.2)
-        axR.axhline(r["cpu"]["numpy_loop_run_steps_per_s"], ls="--", color=colour, lw=1.2)
-if main.get("scaling_N"):
-    top = max(main["scaling_N"], key=lambda p: p["N"])
-    Ns = np.array([p["N"] for p in main["scaling_N"]], dtype=float)
-    axN.loglog(Ns, top["run_steps_per_s"] * (Ns / top["N"]) ** -2.0, "-.", color="gray", lw=1)
-for ax, key, label in ((axN, "N", "$N$  ($D = N/2$)"), (axR, "runs", "runs $R$ batched together")):
-    ticks = sorted({p[key] for r in shown for p in (r.get("scaling_" + key[0].upper()) or [])})
-    ax.set_xticks(ticks, [str(x) for x in ticks])
-    ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set_xlabel(label)
-    ax.set_ylabel("run-steps per second")
-handles += [plt.Line2D([], [], ls=":", color="k", lw=1.2, label="GEMM floor (input product only)"),
-            plt.Line2D([], [], ls="--", color="k", lw=1.2, label="numpy loop, one run (right)"),
-            plt.Line2D([], [], ls="-.", color="gray", lw=1, label="$\\propto N^{-2}$ (left)")]
-fig.tight_layout()
-fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
+# %% tags=["remove-input"]
+fig = study.scaling_figure(shown, main)
 style.savefig(fig, "performance_scaling")
 glue("scaling_fig", fig, display=False)
-
-slope_N = log_slope([p["N"] for p in main["scaling_N"]], [p["run_steps_per_s"] for p in main["scaling_N"]]) \
-    if main.get("scaling_N") else math.nan
-gain_R = (max(p["run_steps_per_s"] for p in main["scaling_R"]) / min(main["scaling_R"], key=lambda p: p["runs"])[
-    "run_steps_per_s"]) if main.get("scaling_R") else math.nan
+slope_N, gain_R, R_max = study.scaling_numbers(main)
 glue("slope_N", f"{slope_N:.2f}", display=False)
 glue("gain_R", f"{gain_R:.1f}", display=False)
-glue("R_max", f"{max(p['runs'] for p in main['scaling_R'])}" if main.get("scaling_R") else "n/a", display=False)
+glue("R_max", R_max, display=False)
 
 # %% [markdown]
 # ```{glue:figure} scaling_fig
@@ -197,38 +138,18 @@ glue("R_max", f"{max(p['runs'] for p in main['scaling_R'])}" if main.get("scalin
 # own sequential loop; a test checks that it leaves the weights bit-for-bit equal to the engine's.
 # The times are per run-step, so records measured with different numbers of runs compare directly.
 
-# %%
-fig, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * len(shown)))
-with_breakdown = [r for r in shown if r.get("breakdown")]
-for i, r in enumerate(with_breakdown):
-    b = r["breakdown"]
-    per = {k: 1e6 * s / (b["runs"] * b["block"]) for k, s in b["seconds_per_block"].items()}
-    left = 0.0
-    for j, name in enumerate(PHASES):
-        ax.barh(i, per[name], left=left, color=style.PALETTE[j], label=name if i == 0 else None)
-        left += per[name]
-ax.set_yticks(range(len(with_breakdown)), [r["label"] for r in with_breakdown])
-ax.invert_yaxis()
-ax.set_xlabel("microseconds per run-step")
-ax.grid(axis="y", visible=False)
-fig.tight_layout()
-fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
+# %% tags=["remove-input"]
+fig = study.breakdown_figure(shown)
 style.savefig(fig, "performance_breakdown")
 glue("breakdown_fig", fig, display=False)
-
-frac = main["breakdown"]["fraction"] if main.get("breakdown") else {}
+bd = study.breakdown(main)
+frac = bd.fraction
 glue("frac_gemm", f"{100 * frac.get('input GEMM + fold', math.nan):.0f} %", display=False)
 glue("frac_loop", f"{100 * frac.get('sequential loop', math.nan):.0f} %", display=False)
 glue("frac_sample", f"{100 * frac.get('sample C', math.nan):.0f} %", display=False)
-glue("breakdown_runs", f"{main['breakdown']['runs']}" if frac else "n/a", display=False)
-if frac:                                             # the timed copy against the engine's own step
-    b = main["breakdown"]
-    timed = sum(s for k, s in b["seconds_per_block"].items() if k != "sample C")
-    glue("parts_ms", f"{1e3 * timed:.1f}", display=False)
-    glue("whole_ms", f"{1e3 * b['step_s_per_block']:.1f}", display=False)
-else:
-    glue("parts_ms", "n/a", display=False)
-    glue("whole_ms", "n/a", display=False)
+glue("breakdown_runs", f"{bd.runs}" if frac else "n/a", display=False)
+glue("parts_ms", f"{bd.parts_ms:.1f}" if frac else "n/a", display=False)     # the timed copy against the engine's
+glue("whole_ms", f"{bd.whole_ms:.1f}" if frac else "n/a", display=False)     # own step
 
 # %% [markdown]
 # ```{glue:figure} breakdown_fig
@@ -256,25 +177,12 @@ else:
 # %% tags=["remove-input"]
 from lib.pipeline import bundle, paper, stash
 
-lines = ["| chapter | compute time | last driver run | machine | bundle |", "|---|---|---|---|---|"]
-total, bundled = 0.0, set()
-for stem in paper.paper_chapters():
-    current, reason, prov = bundle.status(stem)
-    if prov is None:
-        lines.append(f"| {stem} | not run | | | |")
-        continue
-    bundled |= set(prov["entries"]) | set(prov.get("pieces", {}))
-    spent = bundle.compute_seconds(stem)
-    total += spent
-    lines.append(f"| {stem} | {spent / 60:.1f} min | {prov['wall_s'] / 60:.1f} min | {prov['device']} | "
-                 f"{'current' if current else 'stale: ' + reason} |")
-lines.append(f"| **all run so far** | **{total / 60:.1f} min** | | | |")
-pieces = [e for e in stash.stashed() if e.current and f"{e.folder}/{e.digest}" not in bundled]
-if pieces:                                   # a chapter being computed in pieces (lib.pipeline.stash), not yet bundled
-    hours = stash.compute_seconds(pieces) / 3600             # nested results counted once
-    lines.append(f"| stashed pieces, not yet in a bundle (`results/stash/`) | {hours * 60:.1f} min | | "
-                 f"{len(pieces)} cached results | |")
-display(Markdown("\n".join(lines)))
+status = {stem: bundle.status(stem) for stem in paper.paper_chapters()}
+spent = {stem: bundle.compute_seconds(stem) for stem, (_, _, prov) in status.items() if prov is not None}
+bundled = study.bundled_entries(status)
+pieces = [e for e in stash.stashed() if e.current and f"{e.folder}/{e.digest}" not in bundled]   # not yet bundled
+display(Markdown(study.paper_profile_table(status, spent, stash.compute_seconds(pieces) if pieces else None,
+                                           len(pieces))))
 
 # %% [markdown]
 # ## Checks
@@ -283,22 +191,8 @@ display(Markdown("\n".join(lines)))
 # The checks below only make sure every record shown is complete and its figures are positive and finite.
 
 # %%
-def finite_positive(x):
-    return x is not None and math.isfinite(x) and x > 0
-
-
 for r, h in zip(shown, rows):
-    for key in ("engine", "numpy_loop", "ratio", "floor"):
-        assert finite_positive(h[key]), (r["label"], key, h[key])
-    assert r["slug"] == bench.slugify(r["slug"]), r["slug"]
-    assert r["machine"]["cores"] >= 1 and r["machine"]["torch_threads"] >= 1, r["machine"]
-    if r.get("ode"):
-        assert finite_positive(h["ode_erf_t100"]) and finite_positive(h["ode_ratio_cpp"]), r["ode"]
-    for p in (r.get("scaling_N") or []) + (r.get("scaling_R") or []):
-        assert finite_positive(p["run_steps_per_s"]), p
-    if r.get("breakdown"):
-        assert set(r["breakdown"]["seconds_per_block"]) == set(PHASES), r["breakdown"]
-        assert all(finite_positive(s) for s in r["breakdown"]["seconds_per_block"].values()), r["breakdown"]
+    assert not study.record_problems(r, h), (r["label"], study.record_problems(r, h))
 if here is not None:
     assert here["machine"]["torch_threads"] == torch.get_num_threads() == threads, here["machine"]
 print(f"{len(shown)} record(s) complete, every figure positive and finite")
