@@ -165,12 +165,12 @@ def test_driver_runs_bundles_and_then_skips_a_chapter(monkeypatch, tmp_path):
     monkeypatch.setenv("HMM_BUNDLE_DIR", str(tmp_path / "bundles"))
     monkeypatch.setenv("HMM_OUTPUT_DIR", str(tmp_path / "output"))
     cache.reset_sources()
-    times = paper.regenerate()
+    times = paper.regenerate(allow_dirty=True)
     assert list(times) == ["03_gaussian_mixtures"] and times["03_gaussian_mixtures"] > 0
     prov = json.loads((tmp_path / "bundles" / "03_gaussian_mixtures" / "provenance.json").read_text())
     assert prov["parameters"] == tiny and [(e["function"], e["module"]) for e in prov["entries"].values()] == [("kl_study", "lib.studies.gaussian_mixtures")]
     assert prov["wall_s"] == pytest.approx(times["03_gaussian_mixtures"], abs=0.1)
-    assert paper.regenerate() == {"03_gaussian_mixtures": "current"}
+    assert paper.regenerate() == {"03_gaussian_mixtures": "current"}           # nothing to bundle: no check
 
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "empty-cache"))
     shown = bundle.choose("03_gaussian_mixtures", "auto")
@@ -188,7 +188,7 @@ def test_driver_runs_bundles_and_then_skips_a_chapter(monkeypatch, tmp_path):
     (saved,) = stash.save(min_seconds=0)
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "fresh-cache"))
     shutil.rmtree(tmp_path / "bundles")
-    assert paper.regenerate()["03_gaussian_mixtures"] > 0
+    assert paper.regenerate(allow_dirty=True)["03_gaussian_mixtures"] > 0
     rebundled = tmp_path / "bundles" / "03_gaussian_mixtures" / "cache" / saved.folder / f"{saved.digest}.json"
     assert json.loads(rebundled.read_text()) == saved.record
 
@@ -241,3 +241,34 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     assert listing() == before
     with pytest.raises(bundle.ParameterError, match="results-only"):
         paper.results_only("03_gaussian_mixtures")
+
+
+def test_paper_refuses_a_dirty_tree_unless_allowed_and_the_page_says_so(tiny_paper, monkeypatch, capsys):
+    """A bundle made from uncommitted code is refused before anything runs; with --allow-dirty it is made,
+    records the changed files, and the chapter's note says its commit does not identify its code."""
+    from lib.pipeline import paper
+
+    monkeypatch.setattr(bundle, "code_changes", lambda: ["lib/core/sgd.py"])
+    ran = []
+    monkeypatch.setattr(paper, "execute", lambda *a, **k: ran.append(a))
+    with pytest.raises(paper.DirtyTree, match=r"uncommitted changes to tracked files \(lib/core/sgd.py\).*--allow-dirty"):
+        paper.regenerate([STEM])
+    assert ran == []
+    assert paper.main([STEM]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-dirty" in err and err.count("\n") == 1
+    trace, _ = _traced_run(tiny_paper, monkeypatch)
+    bundle.write(STEM, trace, wall_s=1.0)
+    prov = json.loads((bundle.bundle_dir(STEM) / "provenance.json").read_text())
+    assert prov["uncommitted_changes"] is True and prov["uncommitted_files"] == ["lib/core/sgd.py"]
+    shown = bundle.choose(STEM, "auto")
+    assert shown.profile == "paper" and "uncommitted changes" in shown.note_html()
+    monkeypatch.setattr(bundle, "code_changes", lambda: [])
+    paper.check_clean()                                              # a clean tree passes
+    bundle.write(STEM, trace, wall_s=1.0)
+    assert "uncommitted" not in bundle.choose(STEM, "auto").note_html()
+
+
+def test_code_changes_lists_tracked_files_outside_results():
+    changed = bundle.code_changes()
+    assert changed is None or all(not c.startswith("results/") for c in changed)

@@ -73,7 +73,9 @@ def test_a_stashed_result_of_changed_code_is_neither_restored_nor_kept(fresh, mo
     rec.write_text(json.dumps(data))
     monkeypatch.setenv("HMM_CACHE_DIR", str(fresh / "other-machine"))
     assert stash.restore() == []
-    assert [e.digest for e in stash.prune()] == [entry.digest]
+    assert [e.digest for e in stash.prune()] == [entry.digest]          # shown, not deleted
+    assert [e.digest for e in stash.stashed()] == [entry.digest]
+    assert [e.digest for e in stash.prune(yes=True)] == [entry.digest]
     assert stash.stashed() == []
 
 
@@ -96,3 +98,24 @@ def test_compute_time_counts_a_result_computed_inside_another_once():
     elsewhere = _entry("e", "2026-01-01T10:05:00", 60.0, host="other")
     assert stash.compute_seconds([parent, child1, child2, later, elsewhere]) == pytest.approx(600 + 300 + 60)
     assert stash.compute_seconds([child1, child2]) == pytest.approx(240 + 300.5)
+
+
+def test_prune_shows_what_it_would_delete_and_deletes_only_with_yes(fresh, capsys):
+    _compute(4.0, 5.0)
+    _set_wall(4.0, 1800.0)
+    _set_wall(5.0, 90.0)
+    saved = stash.save()
+    assert len(saved) == 2
+    for e in saved:                                                  # as if their numerics had changed
+        rec = stash.stash_dir() / e.folder / f"{e.digest}.json"
+        rec.write_text(json.dumps({**json.loads(rec.read_text()), "version": 0}))
+    hours = f"{stash.compute_seconds(stash.stashed()) / 3600:.2f} h of compute"
+    assert hours in ("0.50 h of compute", "0.53 h of compute")      # the cheap one may lie inside the other's time
+    assert stash.main(["prune"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("would delete _slow_square/") == 2 and hours in out and "--yes" in out
+    assert len(stash.stashed()) == 2                                 # nothing deleted
+    assert stash.main(["prune", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("deleted _slow_square/") == 2 and f"deleted 2 entries ({hours})" in out
+    assert stash.stashed() == [] and list(stash.stash_dir().rglob("*.*")) == []

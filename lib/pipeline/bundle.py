@@ -3,14 +3,18 @@
 A bundle is made by running a chapter under the ``paper`` profile (``python -m lib paper``). While it runs,
 the result cache lists every outermost cached call (``HMM_CACHE_TRACE``); those entries (summaries such as
 trajectories of order parameters, never raw weights) are copied to ``results/paper/<chapter>/cache/`` with
-a provenance record ``provenance.json``: the parameters, the seed, the git commit, the hash of the chapter's
-numerics version of every entry's function, the device and the wall time.
+a provenance record ``provenance.json``: the parameters, the seed, the git commit (and whether the code had
+uncommitted changes: ``python -m lib paper`` refuses to bundle from such a tree unless ``--allow-dirty``), the
+numerics version of every entry's function, the machine, the torch device, the versions of python, numpy,
+torch and scipy, the wall time, and the SHA-256 of every file of the bundle. A bundle is built in a temporary
+folder beside the old one and swapped in only when complete.
 
 When the book is built, a chapter whose ``results_from`` parameter is ``"auto"`` calls :func:`choose`: if its
 bundle is *current* (the paper profile and the numerics version of every entry's function are what
-they were when the bundle was made) the chapter takes the paper parameters and reads its results from the
+they were when the bundle was made, and every file has its recorded checksum) the chapter takes the paper parameters and reads its results from the
 bundle, computing nothing expensive; otherwise it runs with its own (quick) parameters and says so on the
-page, with the command that regenerates the bundle.
+page, with the reason (a file that does not match its checksum is named) and the command that regenerates
+the bundle.
 
 ``HMM_BUNDLE_DIR`` moves the bundle folder (the tests use an empty one).
 """
@@ -57,6 +61,52 @@ def _cached_file(entry: str, suffix: str) -> Path | None:
                  if (root / f"{entry}{suffix}").exists()), None)
 
 
+def code_changes() -> list[str] | None:
+    """Tracked files with uncommitted changes, outside ``results/`` (what the runs write is not code); None
+    without git."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"],
+                             cwd=paths.ROOT, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode:
+        return None
+    return [line[3:].split(" -> ")[-1] for line in out.stdout.splitlines() if line.strip()]
+
+
+def _library_versions() -> dict:
+    from ..core.machine import machine_info
+
+    m = machine_info()
+    out = {k: m[k] for k in ("python", "numpy", "torch")}
+    try:
+        import scipy
+
+        out["scipy"] = scipy.__version__
+    except ImportError:                                     # pragma: no cover - scipy is a requirement
+        pass
+    return out
+
+
+def _compute_device() -> str:
+    """The torch device the library computes on here (``lib.core.device``): "cpu", "cuda" or "cuda:N"."""
+    from ..core.device import default_device
+
+    try:
+        return str(default_device())
+    except ParameterError as err:
+        return f"unknown ({err})"
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of the bundle in ``folder`` but its provenance, by path relative to ``folder``."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): cache.file_sha256(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "provenance.json"}
+
+
 def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper", max_bytes: int = MAX_BYTES,
           pieces: list[str] = ()) -> Path:
     """Copy the cache entries listed in ``trace_file`` into the chapter's bundle; return its provenance path.
@@ -64,7 +114,11 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     ``pieces``: cache entries (``function/digest``) that the bundled results were built from but that the
     bundle need not hold, such as the engine batches behind a sweep that was (re)made from them in a later
     run than theirs. Their records (wall time, creation time, host) go to the provenance so that
-    :func:`compute_seconds` counts their compute time; pieces not in the cache are left out."""
+    :func:`compute_seconds` counts their compute time; pieces not in the cache are left out.
+
+    The new bundle is built in a temporary folder beside the old one (every file written atomically, the
+    SHA-256 of each in the provenance) and swapped in only when complete: a failure or an interruption
+    leaves the old bundle as it was."""
     stem = chapters.source_path(notebook).stem
     entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
     found = []
@@ -79,35 +133,65 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
         raise RuntimeError(f"{stem}: the bundle would hold {sum(sizes.values()) / 1e6:.1f} MB, more than "
                            f"{max_bytes / 1e6:.0f} MB; largest entries: {biggest}")
     target = bundle_dir(stem)
-    if target.exists():
-        shutil.rmtree(target)
-    codes = {}
-    for entry, pkl in found:
-        dest = target / "cache" / f"{entry}.pkl"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(pkl, dest)
-        record = json.loads(pkl.with_suffix(".json").read_text())
-        shutil.copy2(pkl.with_suffix(".json"), dest.with_suffix(".json"))
-        codes[entry] = {k: record.get(k) for k in ("function", "module", "version")}
-    piece_records = {}
-    for piece in pieces:
-        rec = _cached_file(piece, ".json")
-        if rec is not None:
-            r = json.loads(rec.read_text())
-            piece_records[piece] = {k: r.get(k) for k in ("function", "module", "version", "wall_s", "created", "host")}
-    from ..core.machine import git_commit
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cache.sweep_stale(target.parent)
+    building = cache.temporary_name(target.with_name(f".{stem}"))
+    try:
+        codes, files = {}, {}
+        for entry, pkl in found:
+            try:
+                record, payload = cache.check_entry(pkl)
+            except cache.CorruptEntry as err:
+                raise RuntimeError(f"{stem}: cache entry {pkl} {err}; delete it and rerun") from None
+            for suffix, data in ((".json", pkl.with_suffix(".json").read_bytes()), (".pkl", payload)):
+                rel = f"cache/{entry}{suffix}"
+                (building / rel).parent.mkdir(parents=True, exist_ok=True)
+                cache.atomic_write(building / rel, data)
+                files[rel] = cache.sha256(data)
+            codes[entry] = {k: record.get(k) for k in ("function", "module", "version")}
+        piece_records = {}
+        for piece in pieces:
+            rec = _cached_file(piece, ".json")
+            if rec is not None:
+                r = json.loads(rec.read_text())
+                piece_records[piece] = {k: r.get(k) for k in ("function", "module", "version", "wall_s", "created",
+                                                              "host")}
+        from ..core.machine import git_commit
 
-    commit, dirty = git_commit()
-    provenance = {
-        "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
-        "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit, "uncommitted_changes": dirty,
-        "entries": codes, "pieces": piece_records, "bytes": sum(sizes.values()),
-        "device": _machine(), "host": platform.node(), "wall_s": round(wall_s, 1),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    path = target / "provenance.json"
-    path.write_text(json.dumps(provenance, indent=1))
-    return path
+        commit, _ = git_commit()
+        changed = code_changes()
+        provenance = {
+            "notebook": stem, "profile": profile, "parameters": cache._jsonable(profile_parameters(profile, stem)),
+            "seed": chapters.parameter_defaults(stem).get("seed"), "commit": commit,
+            "uncommitted_changes": None if changed is None else bool(changed),
+            "uncommitted_files": (changed or [])[:20],
+            "entries": codes, "pieces": piece_records, "bytes": sum(sizes.values()),
+            "device": _machine(), "compute_device": _compute_device(), "libraries": _library_versions(),
+            "host": platform.node(), "wall_s": round(wall_s, 1), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "files": dict(sorted(files.items())),
+        }
+        cache.atomic_write(building / "provenance.json", json.dumps(provenance, indent=1).encode())
+        _swap_in(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return target / "provenance.json"
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put the complete folder ``new`` in the place of ``target`` (two renames: the old one aside, the new in)."""
+    old = None
+    if target.exists():
+        old = cache.temporary_name(target.with_name(f".{target.name}.old"))
+        os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        if old is not None and not target.exists():
+            os.rename(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def compute_seconds(notebook: str) -> float:
@@ -168,21 +252,54 @@ def is_current(record: dict) -> bool:
 
 
 def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | None]:
-    """(current, reason, provenance) of the chapter's bundle; ``reason`` says why it is not current."""
+    """(current, reason, provenance) of the chapter's bundle; ``reason`` says why it is not current.
+
+    Current: the paper profile and the numerics version of every entry's function are what they were, and
+    every file of the bundle has the SHA-256 its provenance records (a file altered, added or missing is
+    named in the reason, and reported as an :class:`lib.core.cache.IntegrityWarning`)."""
     stem = chapters.source_path(notebook).stem
-    path = bundle_dir(stem) / "provenance.json"
+    folder = bundle_dir(stem)
+    path = folder / "provenance.json"
     if not path.exists():
         return False, "no paper-profile bundle has been made for this chapter", None
-    prov = json.loads(path.read_text())
-    if prov["parameters"] != cache._jsonable(profile_parameters(profile, stem)):
+    try:
+        prov = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        cache.warn(f"bundle {path} cannot be read ({type(err).__name__}: {err})")
+        return False, f"the bundle's provenance.json cannot be read ({type(err).__name__})", None
+    if prov.get("parameters") != cache._jsonable(profile_parameters(profile, stem)):
         return False, "the paper profile of this chapter changed since its bundle was made", prov
-    for entry, info in prov["entries"].items():
+    for entry, info in prov.get("entries", {}).items():
         if not is_current(info):
             return False, (f"the numerics of {info['function']} changed since the bundle was made (version "
                            f"{info.get('version')} in the bundle)"), prov
-        if not (bundle_dir(stem) / "cache" / f"{entry}.pkl").exists():
+        if not (folder / "cache" / f"{entry}.pkl").exists():
             return False, f"the bundle lacks its entry {entry}", prov
+    problem = integrity_problem(folder, prov)
+    if problem:
+        cache.warn(f"bundle {folder}: {problem}; the chapter computes its results instead")
+        return False, problem, prov
     return True, "", prov
+
+
+def integrity_problem(folder: Path, prov: dict) -> str:
+    """Why the bundle's files do not match the checksums of its provenance ("" when they all do)."""
+    files = prov.get("files")
+    if not isinstance(files, dict) or not files:
+        return "the bundle's provenance records no checksums of its files (it was made before they were kept)"
+    for entry in prov.get("entries", {}):
+        if f"cache/{entry}.pkl" not in files:
+            return f"the bundle's entry {entry} has no checksum in its provenance"
+    for rel, digest in files.items():
+        f = folder / rel
+        if not f.is_file():
+            return f"the bundle's file {rel} is missing"
+        if cache.file_sha256(f) != digest:
+            return f"the bundle's file {rel} does not match the SHA-256 in its provenance.json (altered or corrupt)"
+    extra = sorted(set(checksums(folder)) - set(files))
+    if extra:
+        return f"the bundle's file {extra[0]} is not listed in its provenance.json"
+    return ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,6 +320,9 @@ class Shown:
                     f"(made {p['created'][:10]} on {p['device']}, {compute_seconds(self.notebook) / 60:.1f} min of compute, commit "
                     f"{p['commit'][:10]}). Parameters changed from the defaults: "
                     + ", ".join(f"<code>{k} = {v}</code>" for k, v in p["parameters"].items()) + ".")
+            if p.get("uncommitted_changes"):
+                body += (" It was made from a working tree with uncommitted changes to tracked files, so its "
+                         "commit does not fully identify the code behind it.")
             title = "Paper-scale results"
         else:
             body = ("This page shows results of the parameters in its <code>parameters</code> cell (the quick "

@@ -6,6 +6,7 @@
     python -m lib paper --results-only 04_mixture_dynamics   # its expensive results only, into the stash
     python -m lib paper --results-only --profile quick 02b_ode   # a small trial of the same path
     python -m lib paper --workers 2 04_mixture_dynamics      # its engine batches two at a time (2 CPU cores)
+    python -m lib paper --allow-dirty 02_hidden_manifold     # bundle although the code has uncommitted changes
 
 Chapters run in the book's order. A chapter whose bundle is current (``lib.pipeline.bundle.status``) is skipped. Before
 the others run, the committed stash of expensive results (``lib.pipeline.stash``) is restored into the cache. Each chapter
@@ -14,6 +15,10 @@ bars inside (refreshed at most every ``PROGRESS_SECONDS``, or ``TQDM_MININTERVAL
 result goes to the cache at once, so an interrupted run resumes where it stopped when started again. After
 each chapter its bundle and provenance (wall time and machine included) are written to
 ``results/paper/<chapter>/`` and the wall time is printed.
+
+A bundle's provenance names the commit of the code that made it, so a chapter is bundled only from a working
+tree without uncommitted changes to tracked files (outside ``results/``); ``--allow-dirty`` bundles anyway,
+records it, and the chapter's page says so.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import time
 from pathlib import Path
 
 from . import bundle, chapters, stash
-from ..core import paths, validate
+from ..core import cache, paths, validate
 from .profiles import PROFILES, profile_parameters
 from .run import execute
 from ..core.validate import ParameterError
@@ -44,17 +49,34 @@ def paper_chapters() -> list[str]:
     return [s for s in chapters.notebook_stems() if s in PROFILES["paper"]]
 
 
+class DirtyTree(ParameterError):
+    """The code has uncommitted changes and the caller did not allow bundling from it."""
+
+
+def check_clean(allow_dirty: bool = False) -> None:
+    """Refuse (:class:`DirtyTree`) to bundle from a working tree with uncommitted changes to tracked files
+    outside ``results/``, unless ``allow_dirty``."""
+    changed = bundle.code_changes()
+    if changed and not allow_dirty:
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        raise DirtyTree(f"the working tree has uncommitted changes to tracked files "
+                        f"({', '.join(changed[:5])}{more}), so a bundle's commit would not identify its code; "
+                        "commit them, or pass --allow-dirty (the chapter's page then says so)")
+
+
 def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: int = bundle.MAX_BYTES,
-               workers: int = 1) -> dict:
+               workers: int = 1, allow_dirty: bool = False) -> dict:
     """Run ``stems`` (default: all) under the paper profile and bundle them; {stem: wall seconds or "current"}.
     A chapter made of engine batches (``BATCHES``) first computes the missing ones, ``workers`` at a time,
-    stashing each as it finishes (:func:`compute_batches`)."""
+    stashing each as it finishes (:func:`compute_batches`). Before the first chapter that is not current runs,
+    a working tree with uncommitted changes is refused unless ``allow_dirty`` (:func:`check_clean`)."""
     todo = stems or paper_chapters()
     unknown = [s for s in todo if s not in PROFILES["paper"]]
     if unknown:
         raise ParameterError(f"no paper profile for {', '.join(unknown)}; chapters with one: "
                              f"{', '.join(paper_chapters())}")
     times: dict[str, float | str] = {}
+    checked = False
     restored = stash.restore()
     if restored:
         print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
@@ -64,6 +86,9 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
             print(f"[{i}/{len(todo)}] {stem}: bundle is current, skipped", flush=True)
             times[stem] = "current"
             continue
+        if not checked:
+            check_clean(allow_dirty)
+            checked = True
         print(f"[{i}/{len(todo)}] {stem}: running the paper profile ({reason or 'forced'})", flush=True)
         params = chapter_parameters(stem)
         with tempfile.TemporaryDirectory() as tmp:
@@ -210,6 +235,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("chapters", nargs="*", help=f"chapter stems (default: {', '.join(paper_chapters())})")
     parser.add_argument("--force", action="store_true", help="also rerun chapters whose bundle is current")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="bundle although tracked files have uncommitted changes (recorded, and said on the page)")
     parser.add_argument("--results-only", action="store_true",
                         help=f"compute and stash the expensive results without the notebook ({', '.join(RESULTS_ONLY)})")
     parser.add_argument("--workers", type=int, default=1,
@@ -219,6 +246,7 @@ def main(argv=None) -> int:
                         help="with --results-only: the profile whose results are computed (default paper; quick "
                              "is a small trial run)")
     args = parser.parse_args(argv)
+    cache.one_line_warnings()
     try:
         validate.integer("workers", args.workers, 1)
         if args.results_only:
@@ -226,7 +254,7 @@ def main(argv=None) -> int:
                 added = results_only(stem, args.profile, workers=args.workers)
                 print(f"{stem}: {len(added)} result(s) stashed in {stash.stash_dir()}")
             return 0
-        times = regenerate(args.chapters or None, args.force, workers=args.workers)
+        times = regenerate(args.chapters or None, args.force, workers=args.workers, allow_dirty=args.allow_dirty)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

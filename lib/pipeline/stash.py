@@ -9,12 +9,16 @@ restores before it runs a chapter.
 
     python -m lib stash save [--min-seconds 60]   # stash every cache entry that took at least that long
     python -m lib stash restore                   # copy stashed entries missing from the cache into it
-    python -m lib stash prune                     # drop stashed entries whose library code has changed
-    python -m lib stash list                      # what the stash holds
+    python -m lib stash prune                     # show the stashed entries whose code has changed ...
+    python -m lib stash prune --yes               # ... and delete them
+    python -m lib stash list                      # what the stash holds (current, STALE or CORRUPT)
 
 An entry is only ever the cache's own pickle and record, so what is restored is exactly what was computed;
-its key includes the hash of the code behind it, so a stashed result of older code is never used (and
-``prune`` removes it). ``HMM_STASH_DIR`` moves the stash (the tests use an empty one).
+its key includes the numerics version of the function behind it, so a stashed result of older code is never
+used (and ``prune --yes`` removes it). Each record holds the SHA-256 of the decompressed pickle: an entry that
+does not decompress or does not match it is skipped with a warning naming its file (the others are restored),
+and ``list`` marks it CORRUPT. Every file is written atomically (:func:`lib.core.cache.atomic_write`).
+``HMM_STASH_DIR`` moves the stash (the tests use an empty one).
 """
 from __future__ import annotations
 
@@ -22,12 +26,11 @@ import argparse
 import json
 import lzma
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import paths
+from ..core import cache, paths
 from .bundle import is_current, span_seconds
 
 MIN_SECONDS = 60.0     # entries cheaper than this are recomputed rather than committed
@@ -53,7 +56,12 @@ def _entries(root: Path, suffix: str) -> list[Entry]:
     out = []
     for rec in sorted(root.glob("*/*.json")):
         if rec.with_suffix(suffix).exists():
-            out.append(Entry(rec.parent.name, rec.stem, json.loads(rec.read_text())))
+            try:
+                record = json.loads(rec.read_text())
+            except (OSError, ValueError) as err:
+                cache.warn(f"record {rec} cannot be read ({type(err).__name__}: {err}); its entry is skipped")
+                continue
+            out.append(Entry(rec.parent.name, rec.stem, record))
     return out
 
 
@@ -61,50 +69,93 @@ def stashed() -> list[Entry]:
     return _entries(stash_dir(), ".pkl.xz")
 
 
+def _files(e: Entry) -> tuple[Path, Path]:
+    """(compressed pickle, record) of stashed entry ``e``."""
+    base = stash_dir() / e.folder / e.digest
+    return base.with_suffix(".pkl.xz"), base.with_suffix(".json")
+
+
+def payload(e: Entry) -> bytes:
+    """The pickled result of stashed entry ``e``, decompressed and checked against the SHA-256 of its record;
+    ``cache.CorruptEntry`` saying why it cannot be used."""
+    packed, _ = _files(e)
+    if not cache.record_matches(e.record, e.digest):
+        raise cache.CorruptEntry("has a record that is not its key's (other function, version or parameters)")
+    try:
+        data = lzma.decompress(packed.read_bytes())
+    except (lzma.LZMAError, EOFError, OSError) as err:
+        raise cache.CorruptEntry(f"does not decompress ({type(err).__name__}: {err})") from None
+    expected = e.record.get("sha256")
+    if expected is None:
+        raise cache.CorruptEntry("has no SHA-256 in its record")
+    if cache.sha256(data) != expected:
+        raise cache.CorruptEntry("does not match the SHA-256 in its record (altered or corrupt)")
+    return data
+
+
+def problem(e: Entry) -> str:
+    """Why stashed entry ``e`` cannot be restored ("" when it can)."""
+    try:
+        payload(e)
+    except cache.CorruptEntry as err:
+        return str(err)
+    return ""
+
+
 def save(min_seconds: float = MIN_SECONDS) -> list[Entry]:
     """Stash every current cache entry whose computation took at least ``min_seconds`` and that the stash
-    lacks; returns the entries added."""
+    lacks; returns the entries added (their records with the SHA-256 of the pickle). A cache entry that does
+    not match its record is reported and left out."""
     added = []
     for e in _entries(paths.cache_dir(), ".pkl"):
-        target = stash_dir() / e.folder / f"{e.digest}.pkl.xz"
-        if target.exists() or e.record.get("wall_s", 0.0) < min_seconds or not e.current:
+        packed, record_path = _files(e)
+        if (packed.exists() and record_path.exists()) or e.record.get("wall_s", 0.0) < min_seconds or not e.current:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        src = paths.cache_dir() / e.folder / e.digest
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        with open(src.with_suffix(".pkl"), "rb") as fin, lzma.open(tmp, "wb", preset=6) as fout:
-            shutil.copyfileobj(fin, fout)
-        os.replace(tmp, target)
-        shutil.copy2(src.with_suffix(".json"), target.with_suffix("").with_suffix(".json"))
-        added.append(e)
+        source = paths.cache_dir() / e.folder / f"{e.digest}.pkl"
+        try:
+            with cache.folder_lock(source.parent, exclusive=False):          # not while a writer is at it
+                record, data = cache.check_entry(source)
+        except cache.CorruptEntry as err:
+            cache.warn(f"cache entry {source} {err}: not stashed")
+            continue
+        record = {**record, "sha256": cache.sha256(data)}
+        packed.parent.mkdir(parents=True, exist_ok=True)
+        cache.atomic_write(packed, lzma.compress(data, preset=6))            # the result first, then its record:
+        cache.atomic_write(record_path, json.dumps(record, indent=1).encode())   # a record means a complete entry
+        added.append(Entry(e.folder, e.digest, record))
     return added
 
 
 def restore() -> list[Entry]:
-    """Copy every current stashed entry that the cache lacks into the cache; returns the entries restored."""
+    """Copy every current stashed entry that the cache lacks into the cache; returns the entries restored.
+    An entry that cannot be used (:func:`payload`) is skipped with a warning naming its file."""
     restored = []
     for e in stashed():
         dest = paths.cache_dir() / e.folder / f"{e.digest}.pkl"
         if dest.exists() or not e.current:
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        src = stash_dir() / e.folder / f"{e.digest}.pkl.xz"
-        tmp = dest.with_suffix(f".{os.getpid()}.tmp")
-        with lzma.open(src, "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
-        os.replace(tmp, dest)
-        shutil.copy2(src.with_suffix("").with_suffix(".json"), dest.with_suffix(".json"))
+        try:
+            data = payload(e)
+        except cache.CorruptEntry as err:
+            cache.warn(f"stash entry {_files(e)[0]} {err}: skipped (its result will be computed again)")
+            continue
+        try:
+            cache.write_entry(dest.parent, e.digest, e.record, data)
+        except OSError as err:
+            cache.warn(f"stash entry {_files(e)[0]} could not be restored to {dest} ({err}): skipped")
+            continue
         restored.append(e)
     return restored
 
 
-def prune() -> list[Entry]:
-    """Remove the stashed entries whose library code has changed since they were computed."""
+def prune(yes: bool = False) -> list[Entry]:
+    """The stashed entries whose library code has changed since they were computed; deleted only with ``yes``
+    (without it nothing is touched: ``python -m lib stash prune`` shows them first)."""
     dropped = [e for e in stashed() if not e.current]
-    for e in dropped:
-        base = stash_dir() / e.folder / e.digest
-        base.with_suffix(".pkl.xz").unlink()
-        base.with_suffix(".json").unlink()
+    if yes:
+        for e in dropped:
+            for f in _files(e)[::-1]:                                        # the record first
+                f.unlink(missing_ok=True)
     return dropped
 
 
@@ -125,17 +176,34 @@ def main(argv=None) -> int:
     parser.add_argument("action", choices=("save", "restore", "prune", "list"))
     parser.add_argument("--min-seconds", type=float, default=MIN_SECONDS,
                         help=f"save: only entries that took at least this long (default {MIN_SECONDS:g})")
+    parser.add_argument("--yes", action="store_true", help="prune: delete (without it, prune only shows)")
     args = parser.parse_args(argv)
+    cache.one_line_warnings()
     if args.min_seconds < 0:
         print(f"error: --min-seconds must be >= 0, got {args.min_seconds:g}", file=sys.stderr)
         return 2
     if args.action == "list":
-        for e in stashed():
+        entries = stashed()
+        for e in entries:
+            trouble = problem(e)
+            state = f"CORRUPT ({trouble})" if trouble else "current" if e.current else "STALE"
             print(f"{e.folder}/{e.digest}  {e.record.get('wall_s', 0.0) / 60:7.1f} min  "
-                  f"{e.record.get('created', '?')}  {'current' if e.current else 'STALE'}")
-        print(f"stash {stash_dir()}: {_describe(stashed())}")
+                  f"{e.record.get('created', '?')}  {state}")
+        print(f"stash {stash_dir()}: {_describe(entries)}")
         return 0
-    done = {"save": lambda: save(args.min_seconds), "restore": restore, "prune": prune}[args.action]()
+    if args.action == "prune":
+        stale = prune(yes=args.yes)
+        for e in stale:
+            print(f"{'deleted' if args.yes else 'would delete'} {e.folder}/{e.digest}  "
+                  f"{e.record.get('wall_s', 0.0) / 60:7.1f} min  {e.record.get('created', '?')}  "
+                  f"(version {e.record.get('version')} of {e.record.get('function')})")
+        if args.yes or not stale:
+            print(f"prune: {'deleted ' if stale else ''}{_describe(stale)}")
+        else:
+            print(f"prune: would delete {_describe(stale)}, whose code has changed; nothing deleted. Run "
+                  "`python -m lib stash prune --yes` to delete them.")
+        return 0
+    done = {"save": lambda: save(args.min_seconds), "restore": restore}[args.action]()
     print(f"{args.action}: {_describe(done)}")
     return 0
 
