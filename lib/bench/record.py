@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import torch
@@ -83,6 +84,9 @@ def run_benchmark(mode: str = "full", *, threads: int | None = None, ode: bool =
     unknown = set(overrides) - set(PRESETS[mode])
     if unknown:
         raise validate.ParameterError(f"unknown benchmark option(s) {sorted(unknown)}; allowed: {sorted(PRESETS[mode])}")
+    for name in ("runs", "steps", "block"):
+        if overrides.get(name) is not None:
+            overrides[name] = validate.integer(name, overrides[name], 1)
     opt = {**PRESETS[mode], **overrides}
     if threads is not None:
         torch.set_num_threads(validate.integer("threads", threads, 1))
@@ -167,7 +171,7 @@ def headline(record: dict) -> dict:
                 cuda_engine=(record.get("cuda") or {}).get("engine_run_steps_per_s"))
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=None, help="runs of the headline engine figure")
@@ -180,12 +184,22 @@ def main(argv=None) -> None:
     parser.add_argument("--save", action="store_true", help="write the record to results/bench/<machine>.json")
     parser.add_argument("--out", default=None, help="folder of the record (default results/bench)")
     args = parser.parse_args(argv)
+    for name in ("runs", "steps", "block", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            print(f"error: --{name} must be >= 1, got {value}", file=sys.stderr)
+            return 2
     over = {k: v for k, v in (("runs", args.runs), ("steps", args.steps), ("block", args.block)) if v is not None}
-    rec = run_benchmark("tiny" if args.quick else "full", threads=args.threads, ode=not args.no_ode,
-                        scaling=not args.no_scaling, verbose=True, **over)
+    try:
+        rec = run_benchmark("tiny" if args.quick else "full", threads=args.threads, ode=not args.no_ode,
+                            scaling=not args.no_scaling, verbose=True, **over)
+    except validate.ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.save:
         print(f"record written to {save_record(rec, args.out)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

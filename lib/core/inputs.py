@@ -58,6 +58,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
+# Bounds where sampling silently breaks.
+# Poisson: torch.poisson counts in int64 and returns garbage (negative values) above about 1e19; in float32 (the
+# engines' dtype) the spacing of representable numbers near the rate, rate * 2**-23, exceeds the law's standard
+# deviation sqrt(rate) above 2**46 ~ 7e13, so the draws lose their spread. 1e12 stays clear of both.
+POISSON_RATE_MAX = 1e12
+# Pareto: the inverse CDF (1 - u)**(-1 / shape) with 1 - u >= 2**-24 (float32 uniforms) reaches 2**(24 / shape),
+# which overflows float32 (2**128) for shape < 0.1875: a share of the draws would be inf. 0.25 keeps every draw
+# finite (at most 2**96).
+PARETO_SHAPE_MIN = 0.25
+
 
 def _seed_for(seed: int, purpose: int) -> int:
     """An independent 63-bit seed derived from (seed, purpose)."""
@@ -84,11 +94,11 @@ def _check_params(dist: str, params: dict) -> dict:
         p["a"] = validate.real("a", a0 if p["a"] is None else p["a"], positive=True)
         p["b"] = validate.real("b", b0 if p["b"] is None else p["b"], positive=True)
     elif dist == "poisson":
-        p["rate"] = validate.real("rate", p["rate"], positive=True)
+        p["rate"] = validate.real("rate", p["rate"], positive=True, maximum=POISSON_RATE_MAX)
     elif dist in ("laplace", "lorentz"):
         p["scale"] = validate.real("scale", p["scale"], positive=True)
     elif dist == "pareto":
-        p["shape"] = validate.real("shape", p["shape"], positive=True)
+        p["shape"] = validate.real("shape", p["shape"], minimum=PARETO_SHAPE_MIN)
     return p
 
 

@@ -52,6 +52,11 @@ from .trajectory import Trajectory, record_steps
 TEACHER_SOURCES = ("tau", "tilde")
 _DENSE_MAX = 1 << 20   # entries of the dense operator map below which P = params @ map
 METHODS = ("euler", "rk4")
+# Bounds on the step, against runs that never end: the book integrates with dt = 0.01 (Euler) and 0.05 (RK4),
+# where the discretisation error is already below the SGD noise; below dt = 1e-6 it would be far below the
+# float64 rounding that 1e8 steps accumulate, and 1e8 steps take hours (tens of microseconds each).
+DT_MIN = 1e-6
+MAX_STEPS = 10**8
 BACKENDS = ("auto", "numpy", "torch")
 
 
@@ -387,6 +392,12 @@ def integrate_ode(state: ODEState, lr: float, t_max: float, *, dt: float = 0.01,
     lr = validate.real("lr", lr, positive=True)
     t_max = validate.real("t_max", t_max, positive=True)
     dt = validate.real("dt", dt, positive=True)
+    if dt < DT_MIN:
+        raise validate.ParameterError(f"dt={dt:g} must be >= {DT_MIN:g} (smaller steps gain no accuracy and "
+                                      "would take hours)")
+    if t_max / dt > MAX_STEPS:
+        raise validate.ParameterError(f"dt={dt:g} with t_max={t_max:g} makes {t_max / dt:.3g} steps, more than "
+                                      f"{MAX_STEPS:.0e}; use a larger dt")
     validate.choice("method", method, METHODS)
     validate.choice("backend", backend, BACKENDS)
     nodes = validate.integer("nodes", nodes, 2)

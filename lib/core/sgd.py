@@ -163,11 +163,22 @@ def _first_bad_step(lam_bad: torch.Tensor, r: int) -> int:
     return int(steps[0, 0]) if len(steps) else lam_bad.shape[1]
 
 
-def _divergence_error(model: Model, run_id: int, step: int, v: torch.Tensor) -> RuntimeError:
+def _divergence_error(model: Model, run_id: int, step: int, v: torch.Tensor, dist=None) -> RuntimeError:
+    """The error of a diverged run, naming the likely cause: inputs of infinite variance (``dist.var`` not
+    finite, e.g. Lorentz), where one extreme draw throws the weights out at any lr, else a large lr."""
+    var = getattr(dist, "var", None)
+    heavy = var is not None and not bool(np.all(np.isfinite(np.asarray(var, dtype=float))))
+    if heavy:
+        cause = (f"The likely cause is the input law: {getattr(dist, 'dist', 'it')!r} is heavy-tailed (infinite "
+                 f"variance), so a single extreme input can throw the weights out at any learning rate (lr = "
+                 f"{model.lr}); use a law of finite variance, or simulate_sgd(on_divergence='record') to keep "
+                 "the other runs.")
+    else:
+        cause = (f"The likely cause is a learning rate too large for this model (lr = {model.lr}); lower lr. "
+                 "(Heavy-tailed inputs, of large or infinite variance, can also make a run diverge.)")
     return RuntimeError(
         f"SGD diverged in run {run_id} at step {step} (t = {step / model.N:.4g}): weights or "
-        f"preactivations became non-finite or exceeded {EXPLODE:g} (|v| max {float(v.abs().max()):.3g}). "
-        f"The likely cause is a learning rate too large for this model (lr = {model.lr}); lower lr.")
+        f"preactivations became non-finite or exceeded {EXPLODE:g} (|v| max {float(v.abs().max()):.3g}). {cause}")
 
 
 class _Recorder:
@@ -330,7 +341,8 @@ def simulate_sgd(model: Model, inputs, *, runs: int = 1, t_max: float = 100.0, s
                 if bool(bad.any()):
                     if on_divergence == "raise":
                         r = int(torch.nonzero(bad)[0, 0])
-                        raise _divergence_error(model, run_ids[r], done + _first_bad_step(lam_bad, r), w.v[r])
+                        raise _divergence_error(model, run_ids[r], done + _first_bad_step(lam_bad, r), w.v[r],
+                                                dists[r])
                     for r in torch.nonzero(bad & ~dead)[:, 0].tolist():
                         t_div[r] = (done + _first_bad_step(lam_bad, r)) / model.N
                     dead |= bad

@@ -33,7 +33,7 @@ def integer(name: str, value: Any, minimum: int | None = None) -> int:
 
 
 def real(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False,
-         maximum: float | None = None) -> float:
+         minimum: float | None = None, maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParameterError(f"{name}={value!r} must be a real number")
     value = float(value)
@@ -43,6 +43,8 @@ def real(name: str, value: Any, *, positive: bool = False, nonnegative: bool = F
         raise ParameterError(f"{name}={value} must be > 0")
     if nonnegative and value < 0:
         raise ParameterError(f"{name}={value} must be >= 0")
+    if minimum is not None and value < minimum:
+        raise ParameterError(f"{name}={value} must be >= {minimum}")
     if maximum is not None and value > maximum:
         raise ParameterError(f"{name}={value} must be <= {maximum}")
     return value
