@@ -442,4 +442,6 @@ def _device_name() -> str:
             return torch.cuda.get_device_name(0)
     except Exception:  # pragma: no cover - torch import problems are reported elsewhere
         pass
-    return f"cpu ({platform.processor() or platform.machine()})"
+    from .machine import _cpu_model
+
+    return f"{os.cpu_count()}-core {_cpu_model()} CPU"

@@ -206,6 +206,15 @@ def compute_seconds(notebook: str) -> float:
     return span_seconds(pieces, outer=entries)
 
 
+def compute_devices(notebook: str) -> list[str]:
+    """The devices the bundle's results were computed on (recorded with each entry), most used first."""
+    import collections
+
+    folder = bundle_dir(chapters.source_path(notebook).stem) / "cache"
+    counts = collections.Counter(json.loads(f.read_text()).get("device", "unknown") for f in folder.glob("*/*.json"))
+    return [device for device, _ in counts.most_common()]
+
+
 def span_seconds(records: list[dict], outer: list[dict] = ()) -> float:
     """Compute time behind cache ``records``: the sum of their wall times, except that a result computed
     inside another one (a cached call made by a cached call: same host, within its time span) is already
@@ -317,8 +326,9 @@ class Shown:
         if self.profile == "paper":
             p = self.provenance
             body = (f"This page shows results of the <b>paper profile</b>, read from its bundle "
-                    f"(made {p['created'][:10]} on {p['device']}, {compute_seconds(self.notebook) / 60:.1f} min of compute, commit "
-                    f"{p['commit'][:10]}). Parameters changed from the defaults: "
+                    f"({compute_seconds(self.notebook) / 60:.1f} min of compute on "
+                    f"{', '.join(compute_devices(self.notebook))}; bundled {p['created'][:10]} on {p['device']}, "
+                    f"commit {p['commit'][:10]}). Parameters changed from the defaults: "
                     + ", ".join(f"<code>{k} = {v}</code>" for k, v in p["parameters"].items()) + ".")
             if p.get("uncommitted_changes"):
                 body += (" It was made from a working tree with uncommitted changes to tracked files, so its "
