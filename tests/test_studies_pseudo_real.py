@@ -96,6 +96,26 @@ def test_fit_table_and_numbers():
     nums = fit_numbers(fit)
     assert nums["mse_after"] == "0.100" and nums["rhoS_before"] == "0.300" and nums["h_ratio"] == "0.250"
     assert (nums["P"], nums["D"]) == ("40", "10")
+    assert nums["rho_outcome"] == "The penalised correlations end *below* their random start"
+
+
+def test_outcome_sentences_follow_the_numbers():
+    """The prose's outcome sentences say what the numbers say, in each direction (no fixed wording)."""
+    import dataclasses
+
+    from lib.studies.pseudo_real import constants_outcome, correlation_outcome
+
+    fit = _fit_summary()
+    worse_C = dataclasses.replace(fit, after={**fit.after, "C": 0.34})             # before 0.2: 1.70x
+    assert "$\\rho^C$ ends *above* it (1.70 times" in correlation_outcome(worse_C)
+    both = dataclasses.replace(fit, after={**fit.after, "F": 0.2, "C": 0.3})
+    assert "do *not* hold" in correlation_outcome(both)
+    gaussian = {"Q": np.array([0.30, 0.32, 0.31, 0.33]), "eg": np.array([0.10, 0.11, 0.10, 0.12])}
+    closer = {"Q": gaussian["Q"] - np.array([0.10, 0.11, 0.10, 0.12]), "eg": gaussian["eg"] + 0.01}
+    assert constants_outcome(gaussian, closer, 0.01).endswith("for $Q$ but not for the test error")
+    assert constants_outcome(gaussian, {k: v - 0.05 for k, v in gaussian.items()}, 0.01).endswith(
+        "on $Q$ and on the test error")
+    assert "do not bring" in constants_outcome(gaussian, gaussian, 0.01)
 
 
 def _teacher_study() -> TeacherStudy:

@@ -421,7 +421,38 @@ def fit_numbers(fit: FitSummary) -> dict[str, str]:
     values = {"mse_before": b["mse"], "mse_after": a["mse"], "mse_mean": fit.baselines["mean"],
               "rhoF_before": b["F"], "rhoF_after": a["F"], "rhoC_before": b["C"], "rhoC_after": a["C"],
               "rhoS_before": b["S"], "rhoS_after": a["S"], "h_ratio": fit.h_ratio}
-    return {**{k: f"{v:.3f}" for k, v in values.items()}, "P": f"{fit.params.P}", "D": f"{fit.params.D}"}
+    return {**{k: f"{v:.3f}" for k, v in values.items()}, "P": f"{fit.params.P}", "D": f"{fit.params.D}",
+            "rho_outcome": correlation_outcome(fit)}
+
+
+def correlation_outcome(fit: FitSummary) -> str:
+    """The sentence that says whether the penalties held the correlations of F's rows and of C's coordinates
+    at or below their i.i.d. Gaussian start (the check ``V3.fit-weak-correlations``)."""
+    below = [k for k in ("F", "C") if fit.after[k] <= fit.before[k]]
+    names = {"F": "$\\rho^F$", "C": "$\\rho^C$"}
+    if len(below) == 2:
+        return "The penalised correlations end *below* their random start"
+    if not below:
+        return "The penalties do *not* hold the correlations at their random start: both end above it"
+    above = "C" if below == ["F"] else "F"
+    return (f"The penalty holds {names[below[0]]} below its random start, but {names[above]} ends *above* it "
+            f"({fit.after[above] / fit.before[above]:.2f} times the i.i.d. level)")
+
+
+def constants_outcome(gaussian: dict, corrected: dict, level: float) -> str:
+    """The sentence that says for which of Q and the test error the corrected constants bring the ODE
+    significantly closer to SGD (paired one-sided test over the same runs at ``level``; the check
+    ``V3.corrected-closer``). ``gaussian``, ``corrected``: per-run tLog-RMSE per component."""
+    names = {"Q": "$Q$", "eg": "the test error"}
+    better = [k for k in ("Q", "eg") if (lambda d, p: d > 0 and p < level)(*paired_improvement(gaussian[k],
+                                                                                             corrected[k]))]
+    if len(better) == 2:
+        return "The corrected constants help where they act most directly, on $Q$ and on the test error"
+    if not better:
+        return "The corrected constants do not bring the ODE significantly closer to SGD, for $Q$ nor for the test error"
+    other = "eg" if better == ["Q"] else "Q"
+    return (f"The corrected constants bring the ODE significantly closer to SGD for {names[better[0]]} but not for "
+            f"{names[other]}")
 
 
 def teacher_table(study) -> str:
@@ -485,7 +516,7 @@ def gaps_table(cases: dict[str, MnistDynamics], gaps: dict) -> str:
     return "\n".join(lines + [f"metric scale (mean |x| of SGD, corrected constants): {scale}"])
 
 
-def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict) -> dict[str, str]:
+def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict, level: float) -> dict[str, str]:
     kd = cases["kde"]
     floor, kc, kg, sc = (gaps[key][1] for key in (("gaussian", "corrected"), ("kde", "corrected"),
                                                    ("kde", "gaussian"), ("standardized", "gaussian")))
@@ -498,6 +529,7 @@ def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict) -> dict[str, str]:
     eg_final = {"sgd": float(kd.sgd_as("corrected").eg_numeric[:, -1].mean()),
                 "corrected": float(kd.ode["corrected"].eg[0, -1]), "gaussian": float(kd.ode["gaussian"].eg[0, -1])}
     return {**out, "runs": f"{kd.run.runs}", "t_max": f"{kd.run.t_max:g}",
+            "constants_outcome": constants_outcome(gaps[("kde", "gaussian")][0], gaps[("kde", "corrected")][0], level),
             **{f"eg_final_{key}": f"{value:.3f}" for key, value in eg_final.items()}}
 
 
