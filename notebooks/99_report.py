@@ -96,7 +96,7 @@ Markdown("\n\n".join(parts))
 # ## Provenance
 #
 # The record behind each chapter's rows: when it was written and the first characters of its fingerprint and
-# of the library's code hash, and whether the chapter wrote it when the book executed it or this page had to
+# of the hash of the library's source, and whether the chapter wrote it when the book executed it or this page had to
 # execute the chapter itself. Records live in `_output/claims/<chapter>/` (git-ignored).
 
 # %% tags=["remove-input"]

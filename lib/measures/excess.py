@@ -1,7 +1,6 @@
 """How far a set of laws sits above the Gaussian floor, over metrics, seeds and sizes (Section V studies).
 
-Works on the :class:`lib.studies.universality.FloorTest` objects of one experiment (one per order parameter). Kept out
-of :mod:`lib.studies.universality` so that editing a summary does not change the code hash behind its cached runs.
+Works on the :class:`lib.studies.universality.FloorTest` objects of one experiment (one per order parameter).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The paper's Tables I and II (data only, no imports of the library).
 
-Kept apart from :mod:`lib.pipeline.claims` so that the simulations that print them beside ours (:mod:`lib.studies.mixture_dynamics`)
-do not depend, through the result cache's code hash, on the report machinery.
+A measure (the reference numbers ours are compared with), used by :mod:`lib.studies.mixture_dynamics` and the
+report (:mod:`lib.pipeline.claims`) alike.
 """
 from __future__ import annotations
 
