@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine (see README):
 #   make book   set up .venv and build the HTML book (quick profile, CPU)
-#   make test   set up .venv and run the test suite (unit tests + every notebook, quick profile)
+#   make test   set up .venv and run the test suite (unit tests + every notebook, quick profile) and nbval
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,6 +24,7 @@ book: $(STAMP) mathjax
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 tests
+	$(MAKE) nbval
 
 # nbval on the text notebooks: pair them to .ipynb under _output/nbval, run with --nbval-lax.
 nbval: $(STAMP)
