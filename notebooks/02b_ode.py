@@ -294,6 +294,9 @@ for g in ["erf", "relu"]:
 #    from to $10^{-10}$ (float64 rounding of a rotation is $\sim10^{-15}$); the SGD engine's own
 #    float32 record of $t=0$ agrees to $10^{-5}$ (float32 rounding of sums of $N$ terms is
 #    $\sim\sqrt N\,6\times10^{-8}\approx2\times10^{-6}$).
+#    Its level is checked too, two-sided: our per-run tLog-RMSE must equal the paper's in every component
+#    within 3 standard errors of our mean over runs. Recorded with its verdict, not asserted: where it fails,
+#    claim 1 holds in shape (we agree at least as well as the paper) but not at the paper's level.
 # 4. **Time step.** Euler's error (against RK4) is below 10% of the per-run SGD gap for every order
 #    parameter: Euler's global error is $O(dt)$, measured above at a few percent.
 
@@ -306,6 +309,11 @@ for g in activations:
                       statement=f"{g}: the tLog-RMSE between the mean of the SGD runs and the ODE under Gaussian "
                                 "inputs is not larger than the paper's alpha = 0 floor in any component of Q, R, v."), \
         ratio_g
+    # the paper's level itself, two-sided (a finding, recorded with its verdict, not asserted)
+    book.check(f"ODE.floor-level-{g}", floors.level_z(g) < 3, measured=floors.level_z(g), paper_claim="1",
+               aspect="level", tolerance="every component: |ours (per run) - paper| < 3 standard errors of ours",
+               statement=f"{g}: our alpha = 0 tLog-RMSE per run equals the paper's Table {'I' if g == 'erf' else 'II'} "
+                         "floor within our run-to-run scatter, in every component.")
     fit = fits[g]["all"]
     assert book.check(f"ODE.slope-{g}", fit.slope < -slope_margin, measured=fit.slope, paper_claim="1",
                       tolerance=f"fitted slope < -{slope_margin} (s.e. {fit.stderr:.2f})",

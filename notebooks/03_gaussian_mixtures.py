@@ -173,7 +173,8 @@ assert book.check("III.knn-1d", np.all(abs_1d < 0.1), measured=abs_1d.max(), tol
 # the known trap: in full dimension the k-NN estimate of a true mixture (m >= 2) with more than 10 nats of
 # divergence is below half the exact value (often negative); a single shifted Gaussian (m = 1) fares better
 ratio_full, trapped = study.full_dimension_trap(tables, ms)
-assert book.check("III.knn-full-trap", np.all(ratio_full < 0.5), measured=ratio_full.max() if ratio_full.size else "no cell",
-                  tolerance="estimate / exact < 0.5",
-                  statement="In D = 500 the k-NN estimate of a mixture above 10 nats is below half the exact value "
-                            "(our finding: the paper's KL axes are not divergences)."), trapped
+# The paper's KL axis, stated from the paper's side: a finding, recorded with its verdict, not asserted.
+book.check("III.knn-full-axis", bool(ratio_full.size) and np.all(ratio_full >= 0.5), paper_claim="KL",
+           measured=ratio_full.max() if ratio_full.size else "no cell above 10 nats", on_fail=claims.CONTRADICTED,
+           tested=bool(ratio_full.size), tolerance="estimate / exact >= 0.5 in every mixture cell above 10 nats",
+           statement="In D = 500 the k-NN estimate measures the divergence of a mixture (within a factor 2).")

@@ -434,18 +434,16 @@ plt.close("all")
 # 3. **Standardised coordinate-wise mixtures stay at the floor**: every cell's $\mathcal M$ is less than
 #    4 standard errors above the floor, for every metric, $\alpha$ and $m$, while the exact divergence at
 #    the largest $\alpha$ is above 10 times its value at the smallest $\alpha > 0$ for each $m$.
-# 4. **Standardised shared-label mixture leaves the floor**: at the largest contrast $\alpha$ its
-#    $\mathcal M$ exceeds the floor by more than 4 standard errors, for every metric. The factor above the
-#    floor is recorded beside it; it is not part of the criterion, because its size depends on the
-#    activation, on $t_{\max}$ and on the number of runs, while the significance is what tells a real
-#    excess from finite-size noise. For the appendix activations this check is recorded and reported, not
-#    asserted: under the quick profile the erf network has only begun to learn by its short $t_{\max}$, so
-#    the shared label has had little time to act, and a few runs resolve the excess only marginally; a
-#    failure there would say little about the paper's setting. Here the shared-label mixture
-#    is {glue:text}`app_sh_ratio` times the floor for $Q$, $R$, $v$ with {glue:text}`app_g`
+# 4. **The mixture of eq. 17 read literally, standardised** (paper claim 4b): the paper's conclusion,
+#    applied to its own definition of the mixture (one component label per sample), says its $\mathcal M$
+#    stays within 4 standard errors of the floor at the largest contrast $\alpha$. The check is stated from
+#    the paper's side and recorded with its verdict, not asserted: a significant excess *contradicts* the
+#    conclusion for this reading. The factor above the floor is recorded beside it. Here the shared-label
+#    mixture is {glue:text}`app_sh_ratio` times the floor for $Q$, $R$, $v$ with {glue:text}`app_g`
 #    ({glue:text}`app_sh_z_all` standard errors) and {glue:text}`sh_ratio_Q`, {glue:text}`sh_ratio_R`,
 #    {glue:text}`sh_ratio_v` times with {glue:text}`g_main`; for {glue:text}`app_g`,
-#    {glue:text}`app_sh_verdict`.
+#    {glue:text}`app_sh_verdict`. (Under the quick profile the erf network has only begun to learn by its
+#    short $t_{\max}$, so there the excess is resolved only marginally.)
 # 5. **The comparison is not vacuous**: along the ODE, some component of each of $Q$, $R$, $v$ moves
 #    away from its initial value by more than 10 times the floor $\mathcal M(\alpha=0)$ of that metric.
 #    A student stuck at its initial weights would then differ from the ODE by a sizeable fraction of that
@@ -480,7 +478,8 @@ for g in activations:
     if s.z_raw:
         assert book.check(f"IV.unstd-kl.{g}", np.all(s.kl_steps > 0), measured=s.kl_steps.min(), paper_claim="2",
                           tolerance="exact KL increases at every alpha step, for every m",
-                          statement=f"Unstandardised ({g}): along each m the gap grows with the KL divergence."), \
+                          statement=f"Unstandardised ({g}): along each m the exact KL divergence grows with alpha "
+                                    f"at every step, so the gap's growth with alpha is a growth with KL."), \
             s.kl_steps
         gr, vl = s.v_growth, s.v_late
         assert book.check(f"IV.unstd-v-time.{g}", gr > 1 and vl[-1] > 4 * vl[0], measured=[gr, vl[-1] / vl[0]],
@@ -499,15 +498,12 @@ for g in activations:
                                     f"by more than an order of magnitude (up to {s.kl_max:.0f} nats)."), s.kl_span
     for name, z in s.z_shared.items():                # standardised shared-label mixture (when run)
         ratio = s.shared_ratio[name]
-        passed = book.check(f"IV.shared-gap.{g}.{name}", z > 4, measured=[z, ratio],
-                            paper_claim="4", tolerance="(M - floor) / s.e. > 4 (measured: [z, M / floor])",
+        # the paper's conclusion for its own mixture read literally: a finding, recorded with its verdict
+        passed = book.check(f"IV.shared-gap.{g}.{name}", z <= 4, measured=[z, ratio], paper_claim="4b",
+                            on_fail=claims.CONTRADICTED, tolerance="(M - floor) / s.e. <= 4 (measured: [z, M / floor])",
                             statement=f"Standardised shared-label mixture ({g}, alpha = {s.shared_alpha:g}): "
-                                      f"the gap stays clearly above the Gaussian level ({name}).")
-        if g == g_main:
-            assert passed, (z, ratio)
-        else:                                  # appendix activation: recorded, not asserted (see the text)
-            print(f"IV.shared-gap.{g}.{name}: {'pass' if passed else 'FAILS'} (z = {z:.1f}, "
-                  f"ratio {ratio:.2f}); recorded, not asserted")
+                                      f"no significant gap to the ODE ({name}).")
+        print(f"IV.shared-gap.{g}.{name}: {passed.verdict} (z = {z:.1f}, ratio {ratio:.2f})")
     travel = s.travel
     assert book.check(f"IV.moved.{g}", min(travel.values()) > 10, measured=[min(travel.values()), s.eg_drop],
                       tolerance="ODE movement / floor > 10 for Q, R and v (measured: [smallest ratio, "
@@ -518,4 +514,4 @@ for g, rows in tables.items():
     book.table({"erf": "I", "relu": "II"}[g], rows, ["Q00", "Q01", "Q10", "Q11", "R00", "R01", "R10", "R11",
                                                      "v0", "v1"], note=f"{n_mixtures} mixtures x {runs} runs, "
                                                                        f"t_max = {t_max:g}, N = {N}")
-print("all asserted Section IV claims hold")
+print("all asserted Section IV checks hold; the recorded findings are in the report")

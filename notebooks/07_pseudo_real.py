@@ -334,7 +334,10 @@ for name, text in appendix_numbers(appendix, chapter.indices, study).items():
 # 4. Every pseudo-teacher is significant on its own (the paper's appendix: all its teachers beat random
 #    ones): its accuracy lies $z$ standard deviations of the random teachers' accuracies above their mean,
 #    with $z$ beyond the normal quantile at level `level` divided by the number of teachers (Bonferroni).
-# 5. On pseudo-real inputs the ODE is only an approximate description: for each of $Q$, $R$, $v$,
+# 5. The ODE approximately predicts SGD (paper claim 7), which we read as: its tLog-RMSE with corrected
+#    constants is at most 10% of the size of each of $Q$, $R$, $v$, $\epsilon_g$ (recorded with its verdict,
+#    not asserted; the misses in units of each quantity are given above).
+#    And on pseudo-real inputs the ODE is only an approximate description: for each of $Q$, $R$, $v$,
 #    $\epsilon_g$ the tLog-RMSE with corrected constants exceeds the Gaussian floor (Welch one-sided,
 #    $p<$ `level`, scatter over runs). (Paper claim 7, "approximately", quantified.)
 # 6. The corrected constants bring the ODE closer to SGD than the Gaussian constants for $Q$ and
@@ -381,6 +384,14 @@ assert book.check("V3.approximate-only", worst_p < level, paper_claim="7",
                             "its tLog-RMSE exceeds the Gaussian finite-size floor for Q, R, v and eg."), \
     {k: kc[1][k] for k in GAPS}
 better = {k: paired_improvement(kg[0][k], kc[0][k]) for k in ("Q", "eg")}
+# "Approximately", given a number: the miss in units of each quantity's size is at most 10%. A finding,
+# recorded with its verdict, not asserted.
+miss = {k: kc[1][k].mean / cases["kde"].scale("corrected", k) for k in GAPS}
+book.check("V3.ode-approximate", max(miss.values()) <= 0.1, paper_claim="7",
+           measured=", ".join(f"{k} {v:.2f}" for k, v in miss.items()),
+           tolerance="tLog-RMSE (corrected constants) / mean |quantity| <= 0.1 for Q, R, v and eg",
+           statement="The ODE approximately predicts SGD on pseudo-real data: it misses each of Q, R, v and the test "
+                     "error by at most 10% of the quantity's size.")
 # A finding: recorded with its outcome (in the report and the prose above), not asserted.
 book.check("V3.corrected-closer", all(p < level and d > 0 for d, p in better.values()), paper_claim="7",
                   measured=", ".join(f"{k}: {kg[1][k].mean:.4f} -> {kc[1][k].mean:.4f}" for k in better),

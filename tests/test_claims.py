@@ -163,16 +163,53 @@ def _records(passes):
 
 
 def test_paper_claim_status_needs_every_supporting_check():
-    assert claims.paper_claim_status(_records([True, True]))["1"][0] is True
-    assert claims.paper_claim_status(_records([True, False]))["1"][0] is False
-    assert claims.paper_claim_status(_records([True]))["7"] == (None, [])
+    assert claims.paper_claim_status(_records([True, True]))["1"][0] == claims.REPRODUCED
+    assert claims.paper_claim_status(_records([True, False]))["1"][0] == claims.NOT_REPRODUCED
+    assert claims.paper_claim_status(_records([True]))["7"] == (claims.NOT_TESTED, [])
+
+
+def _check(passed, aspect="statement", on_fail=claims.NOT_REPRODUCED, tested=True):
+    return claims.Claim("X", "IV", "s", 0.0, "t", passed, "1", "nb", aspect, on_fail, tested)
+
+
+@pytest.mark.parametrize("checks, verdict", [
+    ([], claims.NOT_TESTED),
+    ([_check(False, tested=False)], claims.NOT_TESTED),
+    ([_check(True), _check(True, "shape")], claims.REPRODUCED),
+    ([_check(True, "shape"), _check(False, "level")], claims.IN_SHAPE),
+    ([_check(False, "level")], claims.NOT_REPRODUCED),                       # no passing shape: not "in shape"
+    ([_check(True, "shape"), _check(False, "level"), _check(False)], claims.NOT_REPRODUCED),
+    ([_check(True), _check(False, on_fail=claims.CONTRADICTED)], claims.CONTRADICTED),
+    ([_check(True), _check(False, tested=False)], claims.REPRODUCED),        # an undecided check does not count
+])
+def test_claim_verdict_rule(checks, verdict):
+    assert claims.claim_verdict(checks) == verdict
+
+
+def test_a_check_gives_its_declared_verdict(out, tiny):
+    book = claims.Registry(tiny, {"a": 1, "b": [1, 2], "seed": 0})
+    assert book.check("X.ok", True, statement="s", measured=1, tolerance="t").verdict == claims.REPRODUCED
+    failed = book.check("X.bad", False, statement="s", measured=1, tolerance="t", on_fail=claims.CONTRADICTED)
+    assert not failed and failed.verdict == claims.CONTRADICTED
+    assert book.check("X.small", True, statement="s", measured=1, tolerance="t", tested=False).verdict == claims.NOT_TESTED
+    with pytest.raises(ParameterError, match="aspect"):
+        book.check("X.odd", True, statement="s", measured=1, tolerance="t", aspect="vibe")
+    with pytest.raises(ParameterError, match="on_fail"):
+        book.check("X.odd", False, statement="s", measured=1, tolerance="t", on_fail="fine")
+    assert claims.verdict_tally(claims.collect("quick", [tiny], run_missing=False)) is not None
+
+
+def test_failures_list_names_every_check_not_reproduced():
+    text = claims.failures_markdown(_records([True, False, False]))
+    assert text.count("❌ not reproduced") == 2 and "`X.1`" in text and "`X.0`" not in text
+    assert claims.failures_markdown(_records([True])) == "Every recorded check is reproduced."
 
 
 def test_checks_table_has_one_row_per_check_and_escapes_pipes():
     text = claims.checks_markdown(_records([True, False]))
     rows = text.splitlines()[2:]
-    assert len(rows) == 2 and "pass" in rows[0] and "fail" in rows[1]
-    assert all(row.count("|") - row.count("\\|") == 7 for row in rows)   # 6 columns, pipes in text escaped
+    assert len(rows) == 2 and "✅ reproduced" in rows[0] and "❌ not reproduced" in rows[1]
+    assert all(row.count("|") - row.count("\\|") == 6 for row in rows)   # 5 columns, pipes in text escaped
 
 
 def test_paper_tables_transcribed_in_full_and_shown_beside_ours():

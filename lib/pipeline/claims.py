@@ -40,6 +40,26 @@ NOT_FINGERPRINTED = ("results_from",)     # parameters that choose where results
 BOOK = "book"                        # report profile: per chapter, what the book shows (paper bundle or quick)
 
 
+# The verdict vocabulary, used by every check, the report and the landing page.
+REPRODUCED = "reproduced"
+IN_SHAPE = "reproduced in shape, not in level"
+NOT_REPRODUCED = "not reproduced"
+CONTRADICTED = "contradicted"
+NOT_TESTED = "not tested"
+VERDICTS = (REPRODUCED, IN_SHAPE, NOT_REPRODUCED, CONTRADICTED, NOT_TESTED)
+# What a check tests: a statement (of the paper, or ours), the shape of a result (a trend, a flatness), or its
+# level (a number the paper prints, within a band derived from our scatter).
+ASPECTS = ("statement", "shape", "level")
+ON_FAIL = (NOT_REPRODUCED, CONTRADICTED)
+VERDICT_RULE = (
+    "A check that passes is *reproduced*; one that fails gives the verdict it declares: *not reproduced* (our "
+    "data do not show what the paper states) or *contradicted* (our data show the opposite); one that the run's "
+    "scale cannot decide is *not tested*. A claim of the paper takes the verdict of its tested checks: "
+    "*contradicted* if any of them is; *reproduced* if all pass; *reproduced in shape, not in level* if the only "
+    "failing checks are level checks and a shape or statement check passes; *not reproduced* otherwise; "
+    "*not tested* without a tested check.")
+
+
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One checked statement. Truthy iff it passed, so ``assert registry.check(...)`` keeps the assertion."""
@@ -52,9 +72,33 @@ class Claim:
     passed: bool
     paper_claim: str | None = None   # key in PAPER_CLAIMS this check supports
     notebook: str = ""
+    aspect: str = "statement"        # one of ASPECTS
+    on_fail: str = NOT_REPRODUCED    # the verdict a failure gives (one of ON_FAIL)
+    tested: bool = True              # False: the run's scale lacks the power to decide (verdict "not tested")
 
     def __bool__(self) -> bool:
         return self.passed
+
+    @property
+    def verdict(self) -> str:
+        if not self.tested:
+            return NOT_TESTED
+        return REPRODUCED if self.passed else self.on_fail
+
+
+def claim_verdict(checks: list[Claim]) -> str:
+    """The verdict of a paper claim from the checks that support it, by :data:`VERDICT_RULE`."""
+    tested = [c for c in checks if c.tested]
+    if not tested:
+        return NOT_TESTED
+    if any(c.verdict == CONTRADICTED for c in tested):
+        return CONTRADICTED
+    failed = [c for c in tested if not c.passed]
+    if not failed:
+        return REPRODUCED
+    if all(c.aspect == "level" for c in failed) and any(c.passed and c.aspect != "level" for c in tested):
+        return IN_SHAPE
+    return NOT_REPRODUCED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +118,11 @@ PAPER_CLAIMS: dict[str, PaperClaim] = {c.key: c for c in [
                "divergence) grows; the gap in v grows with time."),
     PaperClaim("3", "III", "alpha moves the KL divergence more than m does."),
     PaperClaim("4", "IV", "Standardised coordinate-wise mixtures: no significant gap for any alpha, m, even where "
-               "the KL divergence is large (and, our addition, the shared-label mixture keeps a gap)."),
+               "the KL divergence is large."),
+    PaperClaim("4b", "IV", "The mixture as eq. 17 literally defines it (one component label per sample, mean "
+               "vectors in R^D), once standardised, follows the ODE too (the paper's conclusion read literally)."),
+    PaperClaim("KL", "III", "The k-nearest-neighbour estimate of D_KL(P || N(0, I)) in D = 500 dimensions (the "
+               "paper's KL axis in Figs. 2 and 6) measures how far the latent law is from a Gaussian."),
     PaperClaim("5", "V.1", "Lemma V.3 holds for sgn, ReLU and erf under standardised non-Gaussian inputs "
                "(with Lemmas II.1 and V.1 as its steps)."),
     PaperClaim("6", "V.2", "Standardised distributions with finite variance all follow the ODE; the Lorentz "
@@ -134,12 +182,23 @@ class Registry:
         self.tables: dict[str, dict] = {}
 
     def check(self, id: str, passed, *, statement: str, measured: Any, tolerance: str,
-              paper_claim: str | None = None, section: str | None = None) -> Claim:
-        """Record one check and return it (truthy iff ``passed``); the record file is rewritten at once."""
+              paper_claim: str | None = None, section: str | None = None, aspect: str = "statement",
+              on_fail: str = NOT_REPRODUCED, tested: bool = True) -> Claim:
+        """Record one check and return it (truthy iff ``passed``); the record file is rewritten at once.
+
+        ``aspect`` (statement, shape, level), ``on_fail`` (the verdict a failure gives: not reproduced or
+        contradicted) and ``tested`` (False where the scale of the run cannot decide) set its verdict
+        (:attr:`Claim.verdict`). A chapter asserts the checks that must hold for its own numbers to mean
+        anything; a check of a paper's statement that may fail is recorded with its verdict, not asserted."""
         if paper_claim is not None and paper_claim not in PAPER_CLAIMS:
             raise ParameterError(f"paper_claim={paper_claim!r} is not one of {', '.join(PAPER_CLAIMS)}")
+        if aspect not in ASPECTS:
+            raise ParameterError(f"aspect={aspect!r} is not one of {', '.join(ASPECTS)}")
+        if on_fail not in ON_FAIL:
+            raise ParameterError(f"on_fail={on_fail!r} is not one of {', '.join(ON_FAIL)}")
         claim = Claim(id=id, section=section or self.section, statement=statement, measured=_plain(measured),
-                      tolerance=str(tolerance), passed=bool(passed), paper_claim=paper_claim, notebook=self.notebook)
+                      tolerance=str(tolerance), passed=bool(passed), paper_claim=paper_claim, notebook=self.notebook,
+                      aspect=aspect, on_fail=on_fail, tested=bool(tested))
         self.claims[id] = claim
         self.save()
         return claim
@@ -256,36 +315,62 @@ def mark(passed: bool | None) -> str:
     return {True: "✅ pass", False: "❌ fail", None: "… not yet checked"}[passed]
 
 
+VERDICT_MARKS = {REPRODUCED: "✅", IN_SHAPE: "🟡", NOT_REPRODUCED: "❌", CONTRADICTED: "⛔", NOT_TESTED: "⚪"}
+
+
+def verdict_mark(verdict: str) -> str:
+    return f"{VERDICT_MARKS[verdict]} {verdict}"
+
+
 def all_claims(records: Mapping[str, dict | None]) -> list[Claim]:
     return [c for r in records.values() if r for c in r["claims"]]
 
 
 def checks_markdown(records: Mapping[str, dict | None]) -> str:
-    """Markdown table of every recorded check: id, section, statement, measured, tolerance, pass/fail."""
-    lines = ["| check | section | statement | measured | tolerance | result |", "|---|---|---|---|---|---|"]
+    """Markdown table of every recorded check: id and chapter, statement, measured, tolerance, verdict."""
+    lines = ["| check | statement | measured | tolerance | verdict |", "|---|---|---|---|---|"]
     for c in all_claims(records):
-        lines.append(f"| `{c.id}` | {c.section} | {_cell(c.statement)} | {_cell(c.measured)} | "
-                     f"{_cell(c.tolerance)} | {mark(c.passed)} |")
+        lines.append(f"| `{c.id}` ({{doc}}`{c.notebook} <{c.notebook}>`) | {_cell(c.statement)} | {_cell(c.measured)} "
+                     f"| {_cell(c.tolerance)} | {verdict_mark(c.verdict)} |")
     return "\n".join(lines)
 
 
-def paper_claim_status(records: Mapping[str, dict | None]) -> dict[str, tuple[bool | None, list[Claim]]]:
-    """Per paper claim: (all supporting checks passed, or None without any; the checks)."""
+def paper_claim_status(records: Mapping[str, dict | None]) -> dict[str, tuple[str, list[Claim]]]:
+    """Per paper claim: (its verdict by :func:`claim_verdict`, the checks that support it)."""
     found = all_claims(records)
     out = {}
     for key in PAPER_CLAIMS:
         support = [c for c in found if c.paper_claim == key]
-        out[key] = (all(c.passed for c in support) if support else None, support)
+        out[key] = (claim_verdict(support), support)
     return out
 
 
+def verdict_tally(records: Mapping[str, dict | None]) -> dict[str, int]:
+    """How many of the paper's claims have each verdict (every verdict listed, zeros included)."""
+    counts = {v: 0 for v in VERDICTS}
+    for verdict, _ in paper_claim_status(records).values():
+        counts[verdict] += 1
+    return counts
+
+
 def paper_claims_markdown(records: Mapping[str, dict | None]) -> str:
-    lines = ["| claim | section | the paper's statement | checked by | result |", "|---|---|---|---|---|"]
-    for key, (passed, support) in paper_claim_status(records).items():
+    lines = ["| claim | section | the paper's statement | checked by | verdict |", "|---|---|---|---|---|"]
+    for key, (verdict, support) in paper_claim_status(records).items():
         claim = PAPER_CLAIMS[key]
-        by = ", ".join(f"`{c.id}`" for c in support) or "(chapter not written yet)"
-        lines.append(f"| {key} | {claim.section} | {_cell(claim.statement)} | {by} | {mark(passed)} |")
+        by = ", ".join(f"`{c.id}`" + ("" if c.passed or not c.tested else " ❌") for c in support) or "no check"
+        lines.append(f"| {key} | {claim.section} | {_cell(claim.statement)} | {by} | {verdict_mark(verdict)} |")
     return "\n".join(lines)
+
+
+def failures_markdown(records: Mapping[str, dict | None]) -> str:
+    """One line per check that did not pass (or could not be decided): its verdict, what it states, what we
+    measured against which tolerance, and the chapter that computes it."""
+    lines = []
+    for c in all_claims(records):
+        if c.verdict != REPRODUCED:
+            lines.append(f"- {verdict_mark(c.verdict)} `{c.id}` ({{doc}}`{c.notebook} <{c.notebook}>`): "
+                         f"{_cell(c.statement)} Measured {_cell(c.measured)}; needed {_cell(c.tolerance)}.")
+    return "\n".join(lines) or "Every recorded check is reproduced."
 
 
 def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, dict | None]:
@@ -305,5 +390,5 @@ def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, d
             if mine is not None and col in ours["columns"]:
                 text += f" / {_cell(mine[ours['columns'].index(col)])}"
             cells.append(text)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_cell(label)} | " + " | ".join(cells) + " |")
     return "\n".join(lines), ours

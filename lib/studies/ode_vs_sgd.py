@@ -416,6 +416,12 @@ class FloorSummary:
     per_run: dict
     of_mean: dict
     floors: dict
+    per_run_se: dict = None     # standard error over runs of ``per_run``, same layout
+
+    def level_z(self, g: str) -> float:
+        """Largest distance over components between the paper's floor and our per-run gap, in standard errors
+        of our mean over runs (the band of a two-sided level check)."""
+        return float(np.max(np.abs(_flat(self.per_run[g]) - _flat(self.floors[g])) / _flat(self.per_run_se[g])))
 
     def floor_ratio(self, g: str) -> float:
         """Largest ratio over components of the mean-of-runs gap to the paper's floor."""
@@ -447,6 +453,8 @@ def floor_summary(data: ChapterData) -> FloorSummary:
     rows = {g: PAPER_TABLES[PAPER_TABLE[g]]["rows"]["alpha=0"] for g in data.activations}
     return FloorSummary(K=K, M=M,
                         per_run={g: {n: data.cells[g].tlog[n].mean(axis=0) for n in METRICS} for g in data.activations},
+                        per_run_se={g: {n: data.cells[g].tlog[n].std(axis=0, ddof=1) / np.sqrt(len(data.cells[g].tlog[n]))
+                                        for n in METRICS} for g in data.activations},
                         of_mean={g: tlog_of_mean(data.cells[g]) for g in data.activations},
                         floors={g: floor_components(rows[g], K, M) for g in data.activations})
 
