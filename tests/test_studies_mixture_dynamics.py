@@ -180,3 +180,20 @@ def test_figures_on_the_tiny_chapter(tiny):
     none = figures.appendix_figures(Chapter(**{**PARAMS, "activations": ["relu"]}), results)
     assert none["app_shared"].axes[0].texts[0].get_text() == "no further activation run"
     plt.close("all")
+
+
+def test_level_off_counts_pairs_and_decides_only_with_enough_of_them():
+    """A gap that grows like sqrt(alpha) levels off, like alpha^2 accelerates; with 12 mixtures the sign test
+    decides both ways, with 2 it cannot."""
+    from lib.studies.mixture_dynamics_numbers import LEVEL_OFF_PAIRS, level_off
+
+    alphas = [0, 1, 2, 3, 4, 5]
+    for law, levels_off in ((np.sqrt, True), (np.square, False)):
+        levels = np.array([[law(a) for a in alphas]])                          # (nm = 1, na)
+        x = np.repeat(np.repeat(levels[:, :, None, None, None], 12, axis=2), 2, axis=3)   # 12 mixtures, 2 runs
+        sweep = _sweep({n: x for n in ("Q", "R", "v")}, alphas)
+        lo = level_off(sweep, "Q")
+        assert lo.pairs == 12 >= LEVEL_OFF_PAIRS and lo.tested
+        assert (lo.levels_off, lo.accelerates) == (levels_off, not levels_off) and lo.p_value < 0.01
+    few = level_off(_sweep({n: x[:, :, :2] for n in ("Q", "R", "v")}, alphas), "Q")
+    assert few.pairs == 2 and not few.tested

@@ -116,6 +116,10 @@ PAPER_CLAIMS: dict[str, PaperClaim] = {c.key: c for c in [
     PaperClaim("1", "IV", "Gaussian C: the ODE and SGD agree (tLog-RMSE small against the metric's scale)."),
     PaperClaim("2", "IV", "Unstandardised Gaussian mixtures: SGD leaves the ODE, more so as alpha (and the KL "
                "divergence) grows; the gap in v grows with time."),
+    PaperClaim("2b", "IV", "Unstandardised Gaussian mixtures: as the KL divergence grows, the gaps in Q and v "
+               "level off (first version of the paper)."),
+    PaperClaim("2c", "IV", "Unstandardised Gaussian mixtures: the gap is small when alpha is small enough (later "
+               "version of the paper)."),
     PaperClaim("3", "III", "alpha moves the KL divergence more than m does."),
     PaperClaim("4", "IV", "Standardised coordinate-wise mixtures: no significant gap for any alpha, m, even where "
                "the KL divergence is large."),

@@ -18,6 +18,40 @@ from .mixture_dynamics import (PAPER_TABLE_OF, Chapter, Setup, SweepResult, exam
 
 
 NEAR_ZERO_MEAN = 0.15    # |mixture mean| / alpha below which a raw mixture counts as centred
+LEVEL_OFF_PAIRS = 12     # (m, mixture) pairs below which a sign test at level 0.01 cannot decide (11 of 11: p = 0.001,
+                         # but 10 of 12 already gives p = 0.04): the levelling-off check is then "not tested"
+
+
+@dataclass(frozen=True)
+class LevelOff:
+    """Whether the raw gap of one metric levels off with alpha: over the (m, mixture) pairs, how often its growth
+    over the upper half of the alphas > 0 is smaller than over the lower half (:func:`half_steps`), and the
+    two-sided sign test of that count against 1/2."""
+
+    slower: int           # pairs whose gap grows less over the upper half (levels off)
+    pairs: int
+    p_value: float
+
+    @property
+    def tested(self) -> bool:
+        return self.pairs >= LEVEL_OFF_PAIRS
+
+    @property
+    def levels_off(self) -> bool:
+        return self.slower > self.pairs / 2 and self.p_value < 0.01
+
+    @property
+    def accelerates(self) -> bool:
+        return self.slower < self.pairs / 2 and self.p_value < 0.01
+
+
+def level_off(un: SweepResult, name: str) -> LevelOff:
+    """:class:`LevelOff` of metric ``name`` in the raw sweep ``un`` (needs three alphas > 0 or more)."""
+    from scipy import stats
+
+    lower, upper = half_steps(np.moveaxis(un.per_mixture(name)[:, 1:], 1, -1).reshape(-1, len(un.alphas) - 1))
+    slower, pairs = int((upper < lower).sum()), int(lower.size)
+    return LevelOff(slower, pairs, float(stats.binomtest(slower, pairs).pvalue) if pairs else 1.0)
 
 
 def main_numbers(chapter: Chapter, results: dict) -> dict[str, str]:
