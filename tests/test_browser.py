@@ -1,19 +1,34 @@
-"""The built book in a real browser: every image loads, math is typeset offline, no console errors.
+"""The built book in a real browser, read as a reader reads it, at a normal window width.
 
 Headless Chromium (Debian package ``chromium``) is driven over the Chrome DevTools Protocol with tornado's
 websocket client (already installed with Jupyter), so no browser-automation package is needed. The pages
 are served from ``_build/html`` by a local HTTP server (fonts may not load from ``file://`` URLs); the browser
-runs with background networking off, so anything the pages fetch from outside the build fails and shows up
-as a console error. A screenshot of each page goes to ``_output/screenshots/`` (git-ignored).
+runs with background networking off. A screenshot of each page (the whole page) goes to
+``_output/screenshots/`` (git-ignored).
+
+Each page fails on any of (all its defects are listed in one message):
+- a console error, an uncaught exception or a failed load;
+- a request to any host other than the local server (every request the page makes is recorded);
+- an image that does not load, or math that MathJax did not typeset offline;
+- the same image twice in the page (same address, or same bytes): a figure shown once without and once with
+  its caption;
+- an image wider than the text column: drawn past the column's right edge, or so wide (more than
+  ``style.MAX_WIDTH_IN`` inches at the book's ``style.DPI``) that the column shrinks its labels below ~9 pt;
+- a table whose last column lies outside the column (the reader would have to scroll to see it);
+- an unresolved placeholder in the text: a literal MyST role (``{glue:text}``, ``{glue``, ``{numref}``...),
+  a backticked name left in the prose, inline code naming one of the chapter's parameters or glue keys
+  (such as "p < `level`"), a "hook:" line, or "nan".
 
 Skips, with the reason, when there is no built book or no chromium binary: CI without either passes.
 Build the book first (``make book``), then ``make browser-test``.
 """
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -23,6 +38,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -36,17 +52,19 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 PAGES = sorted(str(p.relative_to(HTML)) for d in ("book", "notebooks") for p in (HTML / d).glob("*.html")) \
     if HTML.is_dir() else []
 
-pytestmark = [
-    pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built book in _build/html (run `make book`)"),
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (apt-get install -y chromium)"),
-]
+# the browser tests skip without a built book or a browser; the checks' own tests (at the end) always run
+needs_browser = pytest.mark.usefixtures("built_book")
 
+# 1400 px: the window width at which the book's text column is about 784 px (the width style.py designs for)
+WIDTH, HEIGHT = 1400, 1000
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--hide-scrollbars", "--window-size=1280,1000", "--remote-debugging-port=0"]
+         "--disable-default-apps", "--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}",
+         "--force-device-scale-factor=1", "--remote-debugging-port=0"]
+SHOT_MAX_HEIGHT = 16_000  # full-page screenshots, cut at this many CSS pixels
 
 # Runs in the page after its load event: waits for MathJax's first typeset and for every image, then reports.
-PROBE = """(async () => {
+PROBE = r"""(async () => {
   const mj = window.MathJax;
   if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
   const imgs = Array.from(document.images);
@@ -56,6 +74,40 @@ PROBE = """(async () => {
   const math = Array.from(document.querySelectorAll('span.math, div.math'));
   const external = Array.from(document.querySelectorAll('script[src], link[rel=stylesheet][href], img[src]'))
       .map(e => e.src || e.href).filter(u => !u.startsWith(location.origin) && !u.startsWith('data:'));
+  // the text column: the article's content box
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const box = article.getBoundingClientRect(), cs = getComputedStyle(article);
+  const column = {left: box.left + parseFloat(cs.paddingLeft), right: box.right - parseFloat(cs.paddingRight)};
+  column.width = column.right - column.left;
+  const describe = e => {
+    const fig = e.closest('figure, .cell, section');
+    const cap = fig && fig.querySelector('figcaption, .caption-number, h1, h2, h3');
+    return cap ? cap.textContent.trim().replace(/\s+/g, ' ').slice(0, 80) : '';
+  };
+  const shown = imgs.filter(i => article.contains(i)).map(i => {
+    const r = i.getBoundingClientRect();
+    return {src: i.currentSrc || i.src, natural: i.naturalWidth, width: r.width, left: r.left, right: r.right,
+            where: describe(i)};
+  });
+  const tables = Array.from(article.querySelectorAll('table')).map(t => {
+    const rights = Array.from(t.rows).map(row => row.cells.length ?
+        row.cells[row.cells.length - 1].getBoundingClientRect().right : -Infinity);
+    const head = t.rows.length ? Array.from(t.rows[0].cells).map(c => c.textContent.trim()).join(' | ') : '';
+    return {right: Math.max(...rights, -Infinity), head: head.slice(0, 100), where: describe(t)};
+  });
+  // the text a reader sees, without code cells' input (code, not prose) and without MathJax's markup
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll('.cell_input, mjx-container, script, style').forEach(e => e.remove());
+  // inline code in the prose, with the words around it (to tell "parameter `x`" from "p < `x`")
+  const inline = Array.from(clone.querySelectorAll('code'))
+      .filter(c => !c.closest('pre, a, .highlight, .cell_output, table'))
+      .map(c => {
+        const block = c.closest('p, li, dd, td, th, figcaption') || c.parentNode;
+        const before = document.createRange(), after = document.createRange();
+        before.setStart(block, 0); before.setEndBefore(c);
+        after.setStartAfter(c); after.setEnd(block, block.childNodes.length);
+        return {code: c.textContent.trim(), before: before.toString().slice(-60), after: after.toString().slice(0, 30)};
+      });
   return {
     mathjax: mj && mj.version ? mj.version : null,
     math: math.length,
@@ -67,6 +119,11 @@ PROBE = """(async () => {
     broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
     external: external,
     title: document.title,
+    column: column,
+    shown: shown,
+    tables: tables,
+    text: clone.textContent,
+    inline: inline,
   };
 })()"""
 
@@ -143,6 +200,8 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     """Start headless Chromium with a fresh profile; yield its DevTools HTTP endpoint."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install -y chromium)")
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -168,15 +227,16 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-async def _inspect(endpoint: str, url: str, shot: Path) -> tuple[dict, list[str]]:
+async def _inspect(endpoint: str, url: str, shot: Path) -> tuple[dict, list[str], list[str]]:
+    """Open ``url`` in a fresh tab; return the probe's report, the console errors, and every URL requested."""
     from tornado.websocket import websocket_connect
 
     req = urllib.request.Request(f"{endpoint}/json/new?about:blank", method="PUT")
     target = json.loads(urllib.request.urlopen(req, timeout=10).read())
-    ws = await websocket_connect(target["webSocketDebuggerUrl"], max_message_size=64 * 2**20)
+    ws = await websocket_connect(target["webSocketDebuggerUrl"], max_message_size=256 * 2**20)
     try:
         cdp = CDP(ws)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             await cdp.send(f"{domain}.enable")
         await cdp.send("Page.navigate", url=url)
         await cdp.wait_for("Page.loadEventFired", timeout=60)
@@ -184,49 +244,277 @@ async def _inspect(endpoint: str, url: str, shot: Path) -> tuple[dict, list[str]
         if "exceptionDetails" in res:
             raise RuntimeError(f"probe failed on {url}: {res['exceptionDetails']}")
         report = res["result"]["value"]
-        await asyncio.sleep(0.3)  # let late console messages arrive
+        await asyncio.sleep(0.3)  # let late console messages and requests arrive
         await cdp.send("Runtime.evaluate", expression="1")
+        requested = [ev["params"]["request"]["url"] for ev in cdp.events
+                     if ev.get("method") == "Network.requestWillBeSent"]
+        errors = console_errors(cdp.events)
         shot.parent.mkdir(parents=True, exist_ok=True)
-        png = await cdp.send("Page.captureScreenshot", format="png")
+        # the whole page: a window as tall as the page (cut at SHOT_MAX_HEIGHT), as wide as the test's window
+        size = (await cdp.send("Page.getLayoutMetrics"))["cssContentSize"]
+        await cdp.send("Emulation.setDeviceMetricsOverride", width=WIDTH, deviceScaleFactor=1, mobile=False,
+                       height=int(min(max(size["height"], HEIGHT), SHOT_MAX_HEIGHT)))
+        await cdp.send("Runtime.evaluate", expression="new Promise(r => requestAnimationFrame(() => r(1)))",
+                       awaitPromise=True)
+        png = await cdp.send("Page.captureScreenshot", timeout=60, format="png")
         shot.write_bytes(base64.b64decode(png["data"]))
-        return report, console_errors(cdp.events)
+        return report, errors, requested
     finally:
         ws.close()
         urllib.request.urlopen(f"{endpoint}/json/close/{target['id']}", timeout=10).read()
 
 
+# ------------------------------------------------------------------------------------------- the checks
+# Pure functions of the probe's report, so they are tested below without a browser.
+
+PLACEHOLDERS = [
+    (re.compile(r"\{(?:glue|numref|doc|ref|eq|cite|download|term)(?::\w+)?\}"), "an unresolved MyST role"),
+    (re.compile(r"\{glue"), "a glue reference left as text"),
+    (re.compile(r"`[^`\s]{1,60}`"), "a backticked name left in the prose"),
+    (re.compile(r"hook:", re.I), "a 'hook:' left in the text"),
+    (re.compile(r"(?<![\w.])nan(?![\w])", re.I), "'nan' shown to the reader"),
+]
+
+
+def external_requests(requested: list[str], origin: str) -> list[str]:
+    """Requested URLs outside the book: another host than ``origin`` (for a file:// page, anything not a file);
+    data:, blob: and about: URLs stay in the page."""
+    out = []
+    for u in requested:
+        scheme = urllib.parse.urlsplit(u).scheme
+        if scheme in ("data", "blob", "about"):
+            continue
+        if origin == "file://" and scheme == "file":
+            continue
+        if origin != "file://" and (u == origin or u.startswith(origin + "/")):
+            continue
+        out.append(u)
+    return out
+
+
+def _image_bytes(src: str, origin: str) -> bytes | None:
+    """The bytes of a shown image: from the build folder (served or file://) or from a data: URL."""
+    if src.startswith("data:"):
+        head, _, data = src.partition(",")
+        return base64.b64decode(data) if head.endswith(";base64") else urllib.parse.unquote_to_bytes(data)
+    parts = urllib.parse.urlsplit(src)
+    if parts.scheme == "file":
+        path = Path(urllib.parse.unquote(parts.path))
+    elif origin != "file://" and src.startswith(origin + "/"):
+        path = HTML / urllib.parse.unquote(parts.path).lstrip("/")
+    else:
+        return None
+    return path.read_bytes() if path.is_file() else None
+
+
+def duplicated_images(shown: list[dict], origin: str, read=_image_bytes) -> list[str]:
+    """Images shown more than once in the page: the same address, or the same bytes under two addresses."""
+    out, by_src, by_hash = [], {}, {}
+    for img in shown:
+        src = img["src"]
+        label = src if not src.startswith("data:") else src[:40] + "..."
+        if src in by_src:
+            out.append(f"the same image twice: {label} ({img['where'] or by_src[src]})")
+            continue
+        by_src[src] = img["where"]
+        data = read(src, origin)
+        if data is None:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in by_hash:
+            out.append(f"the same image bytes twice: {label} and {by_hash[digest]} ({img['where']})")
+        else:
+            by_hash[digest] = label
+    return out
+
+
+def wide_images(shown: list[dict], column: dict, dpi: float, max_width_in: float) -> list[str]:
+    """Images drawn past the column's right edge, or wider than ``max_width_in`` at ``dpi`` (shrunk so much by
+    the column that their labels fall below ~9 pt)."""
+    out = []
+    for img in shown:
+        label = img["src"].rsplit("/", 1)[-1][:60] + (f" ({img['where']})" if img["where"] else "")
+        if img["right"] > column["right"] + 1:
+            out.append(f"image past the column's right edge by {img['right'] - column['right']:.0f} px: {label}")
+        inches = img["natural"] / dpi
+        if inches > max_width_in:
+            out.append(f"image {inches:.1f} in wide (> {max_width_in:g} in at {dpi:g} dpi), shown at "
+                       f"{100 * img['width'] / img['natural']:.0f}% of its size: {label}")
+    return out
+
+
+def tables_outside(tables: list[dict], column: dict) -> list[str]:
+    """Tables whose last column ends right of the text column."""
+    return [f"table's last column ends {t['right'] - column['right']:.0f} px right of the column: "
+            f"[{t['head']}]" + (f" ({t['where']})" if t["where"] else "")
+            for t in tables if t["right"] > column["right"] + 1]
+
+
+def placeholders(text: str, inline: list[dict], names: set[str]) -> list[str]:
+    """Unresolved placeholders in the text a reader sees (code cells' input excluded): literal roles, backticked
+    names, 'hook:', 'nan'; and inline code that names one of the chapter's parameters or glue keys where a
+    value belongs ("p < `level`", "`far` times the margin"). Naming a parameter as a parameter ("parameter
+    `measure`", "the `activations` parameter") is not a placeholder. ``inline``: {code, before, after}."""
+    out = []
+    for pattern, what in PLACEHOLDERS:
+        for m in pattern.finditer(text):
+            context = " ".join(text[max(m.start() - 40, 0):m.end() + 40].split())
+            out.append(f"{what}: ...{context}...")
+    for c in inline:
+        if c["code"] not in names:
+            continue
+        if "parameter" in c["before"][-60:].lower() or c["after"].lstrip().lower().startswith("parameter"):
+            continue
+        context = " ".join((c["before"][-40:] + "`" + c["code"] + "`" + c["after"]).split())
+        out.append(f"inline code where a value belongs (a parameter or glue key of the chapter): ...{context}...")
+    return out
+
+
+def chapter_names(page: str) -> set[str]:
+    """The parameters (the cell tagged ``parameters``) and glue keys of the chapter behind ``page``."""
+    names: set[str] = set()
+    glue = ROOT / "_build" / "jupyter_execute" / Path(page).with_suffix(".glue.json")
+    if glue.is_file():
+        names |= set(json.loads(glue.read_text()))
+    source = ROOT / Path(page).with_suffix(".py")
+    if source.is_file():
+        cell = re.search(r"^# %% tags=\[\"parameters\"\]\n(.*?)(?=^# %%)", source.read_text(), re.M | re.S)
+        if cell:
+            for node in ast.walk(ast.parse(cell.group(1))):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+    return names
+
+
+def page_defects(report: dict, errors: list[str], requested: list[str], origin: str, names: set[str],
+                 has_math: bool, read=_image_bytes) -> list[str]:
+    """Every defect of one page, as readable lines."""
+    from lib.studies import style
+
+    out = list(errors)
+    out += [f"request outside the local server: {u}" for u in external_requests(requested, origin)]
+    out += [f"resource from outside the build: {u}" for u in report["external"]]
+    out += [f"image did not load: {u}" for u in report["broken"]]
+    if has_math:
+        if not (report["mathjax"] and report["mathjax"].startswith("3.")):
+            out.append(f"MathJax 3 not loaded: {report['mathjax']}")
+        out += [f"math not typeset: {m}" for m in report["untypeset"][:5]]
+        out += [f"MathJax error: {m}" for m in report.get("merrors", [])[:5]]
+    out += duplicated_images(report["shown"], origin, read)
+    out += wide_images(report["shown"], report["column"], style.DPI, style.MAX_WIDTH_IN)
+    out += tables_outside(report["tables"], report["column"])
+    out += placeholders(report["text"], report["inline"], names)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- the tests
+
+@pytest.fixture(scope="module")
+def built_book():
+    if not (HTML / "index.html").exists():
+        pytest.skip("no built book in _build/html (run `make book`)")
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install -y chromium)")
+
+
+@needs_browser
 @pytest.mark.parametrize("page", PAGES or ["(none)"])
-def test_page_renders_offline(page, server, browser):
+def test_page_reads_well(page, server, browser):
+    """Every page: no defect of the list in the module docstring (all of a page's defects in one message)."""
     if page == "(none)":
         pytest.skip("no pages under _build/html/book or _build/html/notebooks")
     shot = SHOTS / (page.replace("/", "__").removesuffix(".html") + ".png")
-    report, errors = asyncio.run(_inspect(browser, f"{server}/{page}", shot))
-    assert not errors, errors
-    assert not report["external"], f"resources from outside the build: {report['external']}"
-    assert not report["broken"], f"images that did not load: {report['broken']}"
-    source = (HTML / page).read_text()
-    if 'class="math' in source:
-        assert report["mathjax"] and report["mathjax"].startswith("3."), report["mathjax"]
-        assert report["math"] > 0 and not report["untypeset"], report["untypeset"][:5]
-        assert report["containers"] >= report["math"] and report["merror"] == 0, report.get("merrors")
+    report, errors, requested = asyncio.run(_inspect(browser, f"{server}/{page}", shot))
+    has_math = 'class="math' in (HTML / page).read_text()
+    defects = page_defects(report, errors, requested, server, chapter_names(page), has_math)
+    assert not defects, f"{page} (text column {report['column']['width']:.0f} px):\n  " + "\n  ".join(defects)
+    if has_math:
+        assert report["math"] > 0 and report["containers"] >= report["math"]
     assert shot.stat().st_size > 10_000  # a real screenshot, not an empty page
 
 
+@needs_browser
 def test_root_redirects_to_the_introduction_with_its_figure(server, browser):
     """index.html forwards to the introduction, which renders its schematic figure and typeset math."""
     assert 'url=book/intro.html' in (HTML / "index.html").read_text()
-    report, errors = asyncio.run(_inspect(browser, f"{server}/book/intro.html", SHOTS / "index.png"))
+    report, errors, requested = asyncio.run(_inspect(browser, f"{server}/book/intro.html", SHOTS / "index.png"))
     assert not errors, errors
-    assert report["images"] >= 1 and not report["broken"], report
-    assert report["containers"] > 0, report
+    assert not external_requests(requested, server)
+    # a figure in the text (not a button's icon), and it loads
+    assert report["shown"] and not report["broken"], (report["shown"], report["broken"])
+    assert report["containers"] > 0, report["untypeset"][:5]
 
 
+@needs_browser
 def test_reads_from_disk_without_a_server(browser):
-    """Offline reading straight from the files (file://): math typeset, images load, no console errors."""
+    """Offline reading straight from the files (file://): math typeset, images load, no console errors, no
+    request leaves the disk."""
     page = HTML / "book" / "intro.html"
     if not page.exists():
         pytest.skip("no introduction page in the build")
-    report, errors = asyncio.run(_inspect(browser, page.as_uri(), SHOTS / "intro-from-disk.png"))
+    report, errors, requested = asyncio.run(_inspect(browser, page.as_uri(), SHOTS / "intro-from-disk.png"))
     assert not errors, errors
-    assert report["mathjax"] and report["containers"] >= report["math"] > 0 and not report["untypeset"], report
-    assert report["images"] >= 1 and not report["broken"], report
+    assert not external_requests(requested, "file://"), requested
+    assert report["mathjax"] and report["containers"] >= report["math"] > 0 and not report["untypeset"], \
+        (report["mathjax"], report["math"], report["containers"], report["untypeset"][:5])
+    # a figure in the text (not a button's icon), and it loads
+    assert report["shown"] and not report["broken"], (report["shown"], report["broken"])
+
+
+# The checks themselves, on made-up reports (no browser needed).
+
+COLUMN = {"left": 300, "right": 1084, "width": 784}
+
+
+def _img(src, natural=700, width=700, right=1000, where=""):
+    return {"src": src, "natural": natural, "width": width, "left": right - width, "right": right, "where": where}
+
+
+def test_check_duplicated_images_by_address_and_by_bytes():
+    origin = "http://127.0.0.1:1"
+    files = {f"{origin}/_images/a.png": b"A", f"{origin}/_images/b.png": b"B", f"{origin}/_images/c.png": b"A"}
+    read = lambda src, _origin: files.get(src)  # noqa: E731
+    assert duplicated_images([_img(f"{origin}/_images/a.png"), _img(f"{origin}/_images/b.png")], origin, read) == []
+    twice = duplicated_images([_img(f"{origin}/_images/a.png"), _img(f"{origin}/_images/a.png")], origin, read)
+    assert len(twice) == 1 and "a.png" in twice[0]
+    same = duplicated_images([_img(f"{origin}/_images/a.png"), _img(f"{origin}/_images/c.png")], origin, read)
+    assert len(same) == 1 and "bytes" in same[0]
+    png = "data:image/png;base64," + base64.b64encode(b"X").decode()
+    assert len(duplicated_images([_img(png), _img(png)], origin)) == 1                    # one address twice
+    assert len(duplicated_images([_img(png), _img("data:image/png,X")], origin)) == 1     # one content twice
+
+
+def test_check_wide_images_and_tables():
+    assert wide_images([_img("a.png", natural=1050, width=784, right=1084)], COLUMN, 110, 10) == []
+    wide = wide_images([_img("w.png", natural=1650, width=784, right=1084)], COLUMN, 110, 10)
+    assert len(wide) == 1 and "15.0 in" in wide[0] and "48%" in wide[0]
+    past = wide_images([_img("p.png", natural=900, width=900, right=1200)], COLUMN, 110, 10)
+    assert len(past) == 1 and "116 px" in past[0]
+    assert tables_outside([{"right": 1080, "head": "a | b", "where": ""}], COLUMN) == []
+    out = tables_outside([{"right": 1300, "head": "check | result", "where": "Every check"}], COLUMN)
+    assert len(out) == 1 and "216 px" in out[0] and "check | result" in out[0]
+
+
+def test_check_placeholders():
+    clean = "The gap shrinks as 1/N (slope -0.98); the mean is finite and p < 0.05. Nano-scale, tanh, nanny."
+    named = [{"code": "measure", "before": "a short measurement (parameter ", "after": "); that"},
+             {"code": "activations", "before": "every further activation of the ", "after": " parameter, on"},
+             {"code": "make book", "before": "run ", "after": ""}]
+    assert placeholders(clean, named, {"level", "N", "measure", "activations"}) == []
+    leftover = [{"code": "level", "before": "(paired one-sided t-test over the same runs, p< ", "after": ")."}]
+    found = placeholders("p < {glue:text}`level` and a nan here; hook: book.table(x); rest `level`; {numref}`x`",
+                         leftover, {"level"})
+    kinds = " ".join(found)
+    for what in ("unresolved MyST role", "glue reference", "backticked name", "hook:", "'nan'", "p< `level`"):
+        assert what in kinds, (what, found)
+    assert placeholders("NaN in a row", [], set()) and placeholders("values: nan, 1.0", [], set())
+
+
+def test_check_requests_stay_on_the_local_server():
+    origin = "http://127.0.0.1:8000"
+    ok = [f"{origin}/book/intro.html", f"{origin}/_static/x.js", "data:font/woff2;base64,AA", "about:blank"]
+    assert external_requests(ok, origin) == []
+    bad = ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js", "http://127.0.0.1:9000/x.js"]
+    assert external_requests(ok + bad, origin) == bad
+    assert external_requests(["file:///x/book/intro.html", "https://fonts.example/f.woff"], "file://") == \
+        ["https://fonts.example/f.woff"]
