@@ -385,6 +385,7 @@ display(Markdown(figures.settings_table(u)))
 # %% tags=["remove-input"]
 for name, text in u.texts().items():     # every number and phrase that the prose glues
     glue(name, text, display=False)
+glue("far", f"{far:g}", display=False)
 
 # %% [markdown]
 # ## Claims checked
@@ -401,7 +402,7 @@ for name, text in u.texts().items():     # every number and phrase that the pros
 #    most the level. (Judged test by test at $t_c$ instead, about 30 tests at level $10^{-3}$ would raise a
 #    false alarm somewhere with a probability of a few percent.)
 # 3. (Paper.) The Lorentz input does not: every run is either diverged or farther from the floor than
-#    `far` times the single-run margin (the one-sided prediction bound $t_c\,s\sqrt{1+1/n_\mathrm{ref}}$ for
+#    {glue:text}`far` times the single-run margin (the one-sided prediction bound $t_c\,s\sqrt{1+1/n_\mathrm{ref}}$ for
 #    one Gaussian-input run), in every setting, and, where the sample-size study is run, this holds at every
 #    standardisation sample size (the gap does not settle).
 # 4. The standardising scale of the Lorentz law grows like $n^{1/2}$: fitted log-log slope of the median

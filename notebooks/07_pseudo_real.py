@@ -120,6 +120,7 @@ style.savefig(fig, "fig9_pseudo_real_images")
 glue("fig9", fig, display=False)
 for name, text in fit_numbers(fit).items():
     glue(name, text, display=False)
+glue("level", f"{level:g}", display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig9
@@ -248,7 +249,7 @@ for name, text in gap_numbers(cases, gaps, level).items():
 #
 # {glue:text}`constants_outcome`: the gap goes
 # from {glue:text}`kg_Q` to {glue:text}`kc_Q` for $Q$ and from {glue:text}`kg_eg` to {glue:text}`kc_eg` for
-# $\epsilon_g$ (paired one-sided test over the same runs at level `level`). They do not help $R$ and $v$ (from {glue:text}`kg_R` to {glue:text}`kc_R` and from
+# $\epsilon_g$ (paired one-sided test over the same runs at level {glue:text}`level`). They do not help $R$ and $v$ (from {glue:text}`kg_R` to {glue:text}`kc_R` and from
 # {glue:text}`kg_v` to {glue:text}`kc_v`). Standardising $C$ does much more than recomputing constants:
 # the gap of the standardised inputs is {glue:text}`sc_ratio_Q`, {glue:text}`sc_ratio_R`,
 # {glue:text}`sc_ratio_v` and {glue:text}`sc_ratio_eg` times the floor for $Q$, $R$, $v$, $\epsilon_g$,
@@ -330,21 +331,21 @@ for name, text in appendix_numbers(appendix, chapter.indices, study).items():
 # 2. The penalties hold $\rho^F$ and $\rho^C$ at or below their i.i.d. Gaussian level at the start
 #    (recorded with its outcome, not asserted: whether it holds is a finding, stated above and in the report).
 # 3. The main pseudo-teacher is significantly better than random teachers: Welch's one-sided $t$-test,
-#    $p<$ `level`. (Paper claim 7.)
+#    $p<$ {glue:text}`level`. (Paper claim 7.)
 # 4. Every pseudo-teacher is significant on its own (the paper's appendix: all its teachers beat random
 #    ones): its accuracy lies $z$ standard deviations of the random teachers' accuracies above their mean,
-#    with $z$ beyond the normal quantile at level `level` divided by the number of teachers (Bonferroni).
+#    with $z$ beyond the normal quantile at level {glue:text}`level` divided by the number of teachers (Bonferroni).
 # 5. The ODE approximately predicts SGD (paper claim 7), which we read as: its tLog-RMSE with corrected
 #    constants is at most 10% of the size of each of $Q$, $R$, $v$, $\epsilon_g$ (recorded with its verdict,
 #    not asserted; the misses in units of each quantity are given above).
 #    And on pseudo-real inputs the ODE is only an approximate description: for each of $Q$, $R$, $v$,
 #    $\epsilon_g$ the tLog-RMSE with corrected constants exceeds the Gaussian floor (Welch one-sided,
-#    $p<$ `level`, scatter over runs). (Paper claim 7, "approximately", quantified.)
+#    $p<$ {glue:text}`level`, scatter over runs). (Paper claim 7, "approximately", quantified.)
 # 6. The corrected constants bring the ODE closer to SGD than the Gaussian constants for $Q$ and
-#    $\epsilon_g$ (paired one-sided $t$-test over the same runs, $p<$ `level`). (Paper claim 7; recorded with
+#    $\epsilon_g$ (paired one-sided $t$-test over the same runs, $p<$ {glue:text}`level`). (Paper claim 7; recorded with
 #    its outcome, not asserted: whether it holds is a finding, stated above and in the report.)
 # 7. Standardising $C$ brings the ODE closer to SGD for every one of $Q$, $R$, $v$, $\epsilon_g$ (Welch,
-#    $p<$ `level`; our addition).
+#    $p<$ {glue:text}`level`; our addition).
 # 8. The pseudo-teacher's field is not Gaussian even for standardised inputs: its largest excess kurtosis
 #    exceeds 5 Gaussian standard errors and the largest along random directions (our explanation).
 

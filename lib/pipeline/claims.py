@@ -334,7 +334,7 @@ def checks_markdown(records: Mapping[str, dict | None]) -> str:
     """Markdown table of every recorded check: id and chapter, statement, measured, tolerance, verdict."""
     lines = ["| check | statement | measured | tolerance | verdict |", "|---|---|---|---|---|"]
     for c in all_claims(records):
-        lines.append(f"| `{c.id}` ({{doc}}`{c.notebook} <{c.notebook}>`) | {_cell(c.statement)} | {_cell(c.measured)} "
+        lines.append(f"| `{c.id}` ({{doc}}`{c.notebook} </notebooks/{c.notebook}>`) | {_cell(c.statement)} | {_cell(c.measured)} "
                      f"| {_cell(c.tolerance)} | {verdict_mark(c.verdict)} |")
     return "\n".join(lines)
 
@@ -372,7 +372,7 @@ def failures_markdown(records: Mapping[str, dict | None]) -> str:
     lines = []
     for c in all_claims(records):
         if c.verdict != REPRODUCED:
-            lines.append(f"- {verdict_mark(c.verdict)} `{c.id}` ({{doc}}`{c.notebook} <{c.notebook}>`): "
+            lines.append(f"- {verdict_mark(c.verdict)} `{c.id}` ({{doc}}`{c.notebook} </notebooks/{c.notebook}>`): "
                          f"{_cell(c.statement)} Measured {_cell(c.measured)}; needed {_cell(c.tolerance)}.")
     return "\n".join(lines) or "Every recorded check is reproduced."
 
