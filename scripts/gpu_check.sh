@@ -69,10 +69,10 @@ from lib.core import paths
 out, started = Path(sys.argv[1]), sys.argv[2]
 root = paths.cache_dir()
 new = [rec for rec in sorted(root.glob("*/*.json"))
-       if json.loads(rec.read_text()).get("created", "") >= started and rec.with_suffix(".pkl").exists()]
-big = [rec for rec in new if rec.with_suffix(".pkl").stat().st_size > 8e6]
+       if json.loads(rec.read_text()).get("created", "") >= started and rec.with_suffix(".npz").exists()]
+big = [rec for rec in new if rec.with_suffix(".npz").stat().st_size > 8e6]
 for name, recs in (("cache-new", [r for r in new if r not in big]), ("cache-big", big)):
-    files = [str(p.relative_to(root)) for rec in recs for p in (rec, rec.with_suffix(".pkl"))]
+    files = [str(p.relative_to(root)) for rec in recs for p in (rec, rec.with_suffix(".npz"))]
     if not files:
         continue
     tar = subprocess.run(["tar", "-C", str(root), "-cJf", "-", *files], capture_output=True, check=True).stdout

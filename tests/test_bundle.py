@@ -216,13 +216,13 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     added = paper.results_only("04_mixture_dynamics", min_seconds=0)
     folders = {e.folder for e in added}
     assert {"sweep", "guarded_batch"} <= folders, folders
-    listing = lambda: sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache" / f).glob("*.pkl"))
+    listing = lambda: sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache" / f).glob("*.npz"))
     before = listing()
     assert len(before) == sum(e.folder in ("sweep", "guarded_batch") for e in added)   # all of them stashed
     # the bundle's pieces are exactly the engine batches the sweeps were made from
     from lib.pipeline import chapters
     params = {**chapters.parameter_defaults("04_mixture_dynamics"), **tiny}
-    batches = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.pkl"))
+    batches = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.npz"))
     assert sorted(paper.pieces("04_mixture_dynamics", params)) == batches and len(batches) == 3   # raw, std, shared
     # two worker processes make the same cache entries (no extra batch computed by the sweeps afterwards)
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache2"))
@@ -230,7 +230,7 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 3
     assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 0        # all cached now
     paper.results_only("04_mixture_dynamics", min_seconds=0)
-    assert sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache2" / f).glob("*.pkl")) == before
+    assert sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache2" / f).glob("*.npz")) == before
     with pytest.raises(bundle.ParameterError, match="workers"):
         paper.compute_batches("04_mixture_dynamics", params, workers=0)
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))

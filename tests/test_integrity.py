@@ -5,7 +5,6 @@ import errno
 import json
 import lzma
 import os
-import pickle
 import shutil
 import time
 import warnings
@@ -13,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lib.core import cache, paths
+from lib.core import cache, paths, store
 from lib.pipeline import bundle, profiles, stash
 
 STEM = "02_hidden_manifold"
@@ -51,7 +50,7 @@ def _total(n: int) -> dict:
 
 def _entry_path(func, *args) -> "os.PathLike":
     digest, _ = cache.key_of(func.cache_name, dict(zip(("i",) if func is _piece else ("n",), args)), func.version)
-    return paths.cache_dir() / func.__name__ / f"{digest}.pkl"
+    return paths.cache_dir() / func.__name__ / f"{digest}.npz"
 
 
 def _leftovers(root):
@@ -78,7 +77,7 @@ def test_bundle_records_the_sha256_of_every_file_and_its_libraries(fresh):
     prov = json.loads(prov_path.read_text())
     folder = prov_path.parent
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "provenance.json")
-    assert sorted(prov["files"]) == files and len(files) == 2          # the entry's pickle and record
+    assert sorted(prov["files"]) == files and len(files) == 2          # the entry's result (.npz.xz) and record
     assert all(cache.file_sha256(folder / f) == h for f, h in prov["files"].items())
     assert set(prov["libraries"]) >= {"python", "numpy", "torch"} and prov["compute_device"] in ("cpu", "cuda", "cuda:0")
     assert prov["device"] and "uncommitted_changes" in prov
@@ -87,11 +86,11 @@ def test_bundle_records_the_sha256_of_every_file_and_its_libraries(fresh):
 
 def test_a_bundle_file_altered_by_one_byte_is_named_and_the_chapter_computes(fresh):
     prov_path, _ = _make_bundle(fresh)
-    pkl = next(prov_path.parent.glob("cache/*/*.pkl"))
-    data = bytearray(pkl.read_bytes())
+    result = next(prov_path.parent.glob("cache/*/*.npz.xz"))
+    data = bytearray(result.read_bytes())
     data[len(data) // 2] ^= 0x01                                       # one bit of one number
-    pkl.write_bytes(bytes(data))
-    rel = str(pkl.relative_to(prov_path.parent))
+    result.write_bytes(bytes(data))
+    rel = str(result.relative_to(prov_path.parent))
     with pytest.warns(cache.IntegrityWarning, match=rel):
         current, reason, _ = bundle.status(STEM)
     assert not current and rel in reason and "SHA-256" in reason
@@ -103,7 +102,7 @@ def test_a_bundle_file_altered_by_one_byte_is_named_and_the_chapter_computes(fre
 
 def test_a_bundle_with_a_missing_or_unlisted_file_is_not_current(fresh):
     prov_path, _ = _make_bundle(fresh)
-    extra = prov_path.parent / "cache" / "_piece" / "stray.pkl"
+    extra = prov_path.parent / "cache" / "_piece" / "stray.npz.xz"
     extra.parent.mkdir(parents=True)
     extra.write_bytes(b"x")
     with pytest.warns(cache.IntegrityWarning):
@@ -120,26 +119,22 @@ def test_a_bundle_with_a_missing_or_unlisted_file_is_not_current(fresh):
         assert "no checksums" in bundle.status(STEM)[1]
 
 
-def test_committed_results_are_checksummed_and_load():
-    """Every committed bundle lists each of its files with its SHA-256, every committed stash record holds the
-    SHA-256 of its decompressed pickle, and every committed result unpickles with this code (results pickled
-    before the layering name modules that moved: ``cache.RENAMED_MODULES``)."""
+def test_committed_results_are_checksummed():
+    """Every committed bundle lists each of its files with its SHA-256, and every committed record (bundle and
+    stash) is its key's and holds the SHA-256 of its decompressed result. That every committed result loads
+    (with pickles disabled) is tests/test_store.py's."""
     root = paths.ROOT / "results"
     bundles = sorted((root / "paper").glob("*/provenance.json"))
     assert len(bundles) >= 4
     for prov_path in bundles:
         prov = json.loads(prov_path.read_text())
         assert bundle.integrity_problem(prov_path.parent, prov) == "", prov_path
-        for rel in prov["files"]:
-            if rel.endswith(".pkl"):
-                cache.load_entry(prov_path.parent / rel)
-    records = sorted((root / "stash").glob("*/*.json"))
-    assert len(records) >= 64
+    records = sorted((root / "stash").glob("*/*.json")) + sorted((root / "paper").glob("*/cache/*/*.json"))
+    assert len(records) >= 64 + 159
     for rec in records:
         record = json.loads(rec.read_text())
-        data = lzma.decompress(rec.with_suffix(".pkl.xz").read_bytes())
+        data = lzma.decompress(rec.with_name(f"{rec.stem}{cache.PACKED_SUFFIX}").read_bytes())
         assert cache.sha256(data) == record["sha256"] and cache.record_matches(record, rec.stem), rec
-        cache.unpickle(data)
 
 
 # ----------------------------------------------------------------------------------- 2. bundle swap
@@ -182,16 +177,16 @@ def _stash_three(fresh):
 @pytest.mark.parametrize("damage", ["truncate", "flip", "other content"])
 def test_a_corrupt_stash_entry_is_skipped_with_its_name_and_the_others_restored(fresh, monkeypatch, damage, capsys):
     entries = _stash_three(fresh)
-    packed = stash.stash_dir() / "_piece" / f"{entries[1].digest}.pkl.xz"
+    packed = stash.stash_dir() / "_piece" / f"{entries[1].digest}.npz.xz"
     data = packed.read_bytes()
     if damage == "truncate":
         packed.write_bytes(data[: len(data) // 2])
     elif damage == "flip":
         packed.write_bytes(data[:40] + bytes([data[40] ^ 0x10]) + data[41:])
     else:                                                              # a valid xz of other bytes
-        packed.write_bytes(lzma.compress(pickle.dumps({"i": 1, "y": np.zeros(200)})))
+        packed.write_bytes(lzma.compress(store.dumps({"i": 1, "y": np.zeros(200)})))
     monkeypatch.setenv("HMM_CACHE_DIR", str(fresh / "other-machine"))
-    with pytest.warns(cache.IntegrityWarning, match=f"stash entry .*{entries[1].digest}.pkl.xz"):
+    with pytest.warns(cache.IntegrityWarning, match=f"stash entry .*{entries[1].digest}.npz.xz"):
         restored = stash.restore()
     assert sorted(e.record["params"]["i"] for e in restored) == [0, 2]
     assert _leftovers(fresh) == []
@@ -214,22 +209,25 @@ def test_a_stash_entry_interrupted_before_its_record_is_saved_again(fresh):
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "flip", "truncate, no checksum"])
 def test_a_corrupt_cache_entry_is_named_moved_aside_and_recomputed(fresh, damage):
     first = _piece(5)
-    pkl = _entry_path(_piece, 5)
-    data = pkl.read_bytes()
-    if damage == "flip":                                               # still unpickles: only the SHA-256 tells
+    result = _entry_path(_piece, 5)
+    data = result.read_bytes()
+    if damage == "flip":                                               # one bit of one number of the array
         at = data.index(first["y"].tobytes()) + 800
         data = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
-        assert pickle.loads(data)["y"][100] != first["y"][100]
+        assert first["y"].tobytes() not in data
+        with pytest.raises(store.Refused, match="CRC"):                 # the zip's CRC also tells; the SHA-256 first
+            store.loads(data)
     if damage == "truncate, no checksum":                              # a record made before checksums were kept
-        record = json.loads(pkl.with_suffix(".json").read_text())
+        record = json.loads(result.with_suffix(".json").read_text())
         del record["sha256"]
-        pkl.with_suffix(".json").write_text(json.dumps(record))
-    pkl.write_bytes({"garbage": os.urandom(len(data)), "empty": b"", "flip": data}.get(damage, data[: len(data) // 3]))
+        result.with_suffix(".json").write_text(json.dumps(record))
+    result.write_bytes({"garbage": os.urandom(len(data)), "empty": b"", "flip": data}.get(damage, data[: len(data) // 3]))
     n = len(calls)
-    with pytest.warns(cache.IntegrityWarning, match=f"{pkl}.*({'cannot be unpickled' if 'no' in damage else 'SHA-256'})"):
+    expected = "cannot be read as data" if "no" in damage else "SHA-256"
+    with pytest.warns(cache.IntegrityWarning, match=f"{result}.*({expected})"):
         again = _piece(5)
     assert len(calls) == n + 1 and np.array_equal(again["y"], first["y"])
-    assert pkl.with_name(pkl.name + ".corrupt").exists()              # kept aside for inspection
+    assert result.with_name(result.name + ".corrupt").exists()        # kept aside for inspection
     assert _piece(5)["i"] == 5 and len(calls) == n + 1                 # the recomputed entry is good
 
 
@@ -240,7 +238,7 @@ def test_a_result_of_other_parameters_under_a_key_is_not_used(fresh):
     n = len(calls)
     with pytest.warns(cache.IntegrityWarning, match="SHA-256"):
         assert _piece(2)["i"] == 2
-    for suffix in (".pkl", ".json"):                                   # result and record: the key says i = 2
+    for suffix in (".npz", ".json"):                                   # result and record: the key says i = 2
         shutil.copy(one.with_suffix(suffix), two.with_suffix(suffix))
     with pytest.warns(cache.IntegrityWarning, match="not its key's"):
         assert _piece(2)["i"] == 2
@@ -250,17 +248,23 @@ def test_a_result_of_other_parameters_under_a_key_is_not_used(fresh):
     assert len(calls) == n + 3
 
 
-def test_an_intact_result_of_a_class_that_is_gone_stops_with_its_name(fresh):
+def test_an_intact_result_of_a_class_that_is_gone_stops_with_its_name(fresh, monkeypatch):
     """A class that the code no longer defines is a code problem, not a corrupt file: the entry is left in
     place and the error says where to declare the class's new module."""
+    from lib.core.model import Model
+
     _piece(3)
-    pkl = _entry_path(_piece, 3)
-    payload = pickle.dumps(cache.CorruptEntry("x")).replace(b"lib.core.cache", b"lib.core.gone_")
-    record = json.loads(pkl.with_suffix(".json").read_text())
-    cache.write_entry(pkl.parent, pkl.name[:-4], record, payload)
-    with pytest.raises(cache.MissingClass, match=f"{pkl}.*RENAMED_MODULES"):
+    result = _entry_path(_piece, 3)
+    with monkeypatch.context() as m:                                   # stored as if Model lived there
+        m.setattr(Model, "__module__", "lib.core.gone_")
+        m.setattr(store, "_find_class", lambda module, qualname: Model)
+        payload = store.dumps({"model": Model(N=10, D=5)})
+    assert b"lib.core.gone_:Model" in payload
+    record = json.loads(result.with_suffix(".json").read_text())
+    cache.write_entry(result.parent, result.name[:-4], record, payload)
+    with pytest.raises(cache.MissingClass, match=f"{result}.*gone_.*RENAMED_MODULES"):
         _piece(3)
-    assert pkl.exists()
+    assert result.exists()
 
 
 # ----------------------------------------------------------------------------------- 5. concurrent writers
@@ -268,7 +272,7 @@ def test_writers_never_share_a_temporary_file(fresh, monkeypatch):
     """Writer B writes the same entry while writer A is between writing its temporary file and renaming it
     (same process, so the same pid; the folder lock is lifted to force the interleaving): A's temporary file
     survives, both renames succeed, nothing is left behind, and the entry read afterwards is consistent."""
-    a, b = cache.temporary_name(fresh / "x.pkl"), cache.temporary_name(fresh / "x.pkl")
+    a, b = cache.temporary_name(fresh / "x.npz"), cache.temporary_name(fresh / "x.npz")
     assert a != b and f".{os.getpid()}." in a.name
     monkeypatch.setattr(cache, "folder_lock", lambda folder, exclusive=True: __import__("contextlib").nullcontext())
     folder = paths.cache_dir() / "_piece"
@@ -276,19 +280,19 @@ def test_writers_never_share_a_temporary_file(fresh, monkeypatch):
     real_replace, interleaved = os.replace, []
 
     def replace(src, dst):
-        if str(dst).endswith(".pkl") and not interleaved:               # A is about to publish its result
+        if str(dst).endswith(".npz") and not interleaved:               # A is about to publish its result
             interleaved.append(src)
             assert os.path.exists(src)
-            cache.write_entry(folder, digest, record, pickle.dumps(_piece.__wrapped__(9)))   # writer B, whole
+            cache.write_entry(folder, digest, record, store.dumps(_piece.__wrapped__(9)))    # writer B, whole
             assert os.path.exists(src)                                   # B did not take A's temporary file
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
-    cache.write_entry(folder, digest, record, pickle.dumps(_piece.__wrapped__(9)))         # writer A
+    cache.write_entry(folder, digest, record, store.dumps(_piece.__wrapped__(9)))          # writer A
     monkeypatch.setattr(os, "replace", real_replace)
     assert interleaved and _leftovers(fresh) == []
-    rec, payload = cache.check_entry(folder / f"{digest}.pkl")         # equal results: a consistent pair
-    assert pickle.loads(payload)["i"] == 9
+    rec, payload = cache.check_entry(folder / f"{digest}.npz")         # equal results: a consistent pair
+    assert store.loads(payload)["i"] == 9
 
 
 def test_two_processes_writing_one_entry_leave_one_consistent_pair(fresh):
@@ -312,7 +316,7 @@ def test_two_processes_writing_one_entry_leave_one_consistent_pair(fresh):
                     time.sleep(1.0)
 
             os.replace = replace
-            cache.write_entry(folder, digest, {**record, "writer": "A"}, pickle.dumps({"writer": "A"}))
+            cache.write_entry(folder, digest, {**record, "writer": "A"}, store.dumps({"writer": "A"}))
             code = 0
         finally:
             os._exit(code)
@@ -320,10 +324,10 @@ def test_two_processes_writing_one_entry_leave_one_consistent_pair(fresh):
     while not paused.exists() and time.time() < deadline:
         time.sleep(0.01)
     assert paused.exists()
-    cache.write_entry(folder, digest, {**record, "writer": "B"}, pickle.dumps({"writer": "B", "more": 1}))
+    cache.write_entry(folder, digest, {**record, "writer": "B"}, store.dumps({"writer": "B", "more": 1}))
     assert os.waitpid(pid, 0)[1] == 0
-    rec, payload = cache.check_entry(folder / f"{digest}.pkl")         # raises if the pair were mixed
-    assert rec["writer"] == pickle.loads(payload)["writer"] == "B"
+    rec, payload = cache.check_entry(folder / f"{digest}.npz")         # raises if the pair were mixed
+    assert rec["writer"] == store.loads(payload)["writer"] == "B"
     assert _leftovers(fresh) == []
 
 
@@ -363,7 +367,7 @@ def test_a_full_disk_keeps_the_result_warns_and_leaves_no_temporary_file(fresh, 
     full = _FullDisk()
     monkeypatch.setattr(cache, "open", full, raising=False)
     n = len(calls)
-    with pytest.warns(cache.IntegrityWarning, match=r"_piece/.*\.pkl could not be written .*No space left"):
+    with pytest.warns(cache.IntegrityWarning, match=r"_piece/.*\.npz could not be written .*No space left"):
         result = _piece(6)
     assert result["i"] == 6 and len(calls) == n + 1 and full.failed
     assert not (paths.cache_dir() / "_piece").exists() or list((paths.cache_dir() / "_piece").iterdir()) == []
@@ -391,7 +395,7 @@ def test_no_cache_1_bypasses_reads_and_writes(fresh, monkeypatch, value, reads):
     n = len(calls)
     _piece(7), _piece(8)
     assert len(calls) == n + (1 if reads else 2)
-    written = sorted(p.name for p in (fresh / "second" / "_piece").glob("*.pkl"))
+    written = sorted(p.name for p in (fresh / "second" / "_piece").glob("*.npz"))
     assert len(written) == (2 if reads else 1)
 
 
@@ -413,19 +417,19 @@ def _chapter(root):
 
 
 def _snapshot(root):
-    """The bytes of every result: cache pickles, decompressed stash pickles, bundle pickles, and the recorded
-    SHA-256 of each (the records' other fields, such as times, differ between runs)."""
+    """The bytes of every result: cache results, decompressed stash results, bundle results (compressed), and the
+    recorded SHA-256 of each (the records' other fields, such as times, differ between runs)."""
     out = {}
-    for p in (root / "cache").rglob("*.pkl"):
+    for p in (root / "cache").rglob("*.npz"):
         out[f"cache/{p.relative_to(root / 'cache')}"] = p.read_bytes()
         out[f"cache-sha/{p.name}"] = json.loads(p.with_suffix(".json").read_text())["sha256"]
-    for p in (root / "stash").rglob("*.pkl.xz"):
+    for p in (root / "stash").rglob("*.npz.xz"):
         out[f"stash/{p.name}"] = lzma.decompress(p.read_bytes())
         out[f"stash-sha/{p.name}"] = json.loads(p.with_name(p.name[:-7] + ".json").read_text())["sha256"]
-    for p in (root / "bundles").rglob("*.pkl"):
+    for p in (root / "bundles").rglob("*.npz.xz"):
         out[f"bundle/{p.name}"] = p.read_bytes()
     prov = json.loads((root / "bundles" / STEM / "provenance.json").read_text())
-    out["bundle-files"] = {k: v for k, v in prov["files"].items() if k.endswith(".pkl")}
+    out["bundle-files"] = {k: v for k, v in prov["files"].items() if k.endswith(".npz.xz")}
     return out
 
 

@@ -205,7 +205,7 @@ def test_cached_wrapper_reuses_result():
     np.testing.assert_array_equal(first.Q, again.Q)
     other = simulate_sgd_cached(model, "gmm", **{**kw, "params": {"alpha": 3.0, "m": 2}})
     assert not np.allclose(first.v[:, -1], other.v[:, -1])
-    assert len(list((cache.paths.cache_dir() / "simulate_sgd_cached").glob("*.pkl"))) == 2
+    assert len(list((cache.paths.cache_dir() / "simulate_sgd_cached").glob("*.npz"))) == 2
 
 
 @pytest.mark.gpu

@@ -48,8 +48,8 @@ def test_save_keeps_only_slow_entries_compressed_and_restore_serves_them_without
     _set_wall(2.0, 3.0)
     added = stash.save(min_seconds=60)
     assert [e.digest for e in added] == [slow]
-    packed = stash.stash_dir() / "_slow_square" / f"{slow}.pkl.xz"
-    original = (paths.cache_dir() / "_slow_square" / f"{slow}.pkl").read_bytes()
+    packed = stash.stash_dir() / "_slow_square" / f"{slow}.npz.xz"
+    original = (paths.cache_dir() / "_slow_square" / f"{slow}.npz").read_bytes()
     assert lzma.decompress(packed.read_bytes()) == original
     assert stash.save(min_seconds=60) == []                          # nothing twice
 

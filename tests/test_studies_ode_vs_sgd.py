@@ -152,12 +152,12 @@ def test_chapter_makes_no_call_that_chapter_results_does_not(tmp_path, monkeypat
     monkeypatch.setenv("HMM_CACHE_TRACE", str(trace / "results"))
     trace.mkdir()
     study.chapter_results(p)
-    entries = sorted(cache.rglob("*.pkl"))
+    entries = sorted(cache.rglob("*.npz"))
     made = (trace / "results").read_text().split()
     # one cell, the conventions, 4 sizes x 4 seeds (the cell at N = 200, seed 0 is also the sweep's), all outermost
     assert len(made) == 1 + 1 + 4 * 4 and {f"{e.parent.name}/{e.stem}" for e in entries} == set(made)
     monkeypatch.setenv("HMM_CACHE_TRACE", str(trace / "chapter"))
     execute("02b_ode", "quick", {**CLAIMS_HOLD, "results_from": "compute"}, out_dir=tmp_path / "out", quiet=True)
-    assert sorted(cache.rglob("*.pkl")) == entries
+    assert sorted(cache.rglob("*.npz")) == entries
     # the same cached calls in the same order
     assert (trace / "chapter").read_text().split() == made

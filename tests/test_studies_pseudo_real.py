@@ -25,7 +25,7 @@ def _parameters(**overrides) -> dict:
 
 
 def _entries(cache: Path) -> set[str]:
-    return {str(p.relative_to(cache)) for p in cache.rglob("*.pkl")}
+    return {str(p.relative_to(cache)) for p in cache.rglob("*.npz")}
 
 
 # ------------------------------------------------------------------------------------------ the chapter's calls

@@ -5,13 +5,19 @@ dataclasses are expanded, the seed included) and the version of its numerics tha
 (``@cached(version=N)``), so a changed parameter never reuses a stale result, and a change of arithmetic,
 which must bump the version (a golden test per cached function fails until it does), makes new keys; a
 refactor that moves code or edits text keeps every result. Beside each result a small JSON record says
-what produced it (parameters, version, module, device, wall time) and holds the SHA-256 of the pickled result.
+what produced it (parameters, version, module, device, wall time) and holds the SHA-256 of the result's file.
+
+Results are stored as data, not code (:mod:`lib.core.store`): a ``<digest>.npz`` of the result's arrays and its
+structure in JSON, read with pickles disabled, so that a result file can never run code. The paper bundles and
+the stash keep the same file xz-compressed, ``<digest>.npz.xz`` (:func:`pack`), and the cache reads entries of
+both forms; the SHA-256 in a record is always that of the ``.npz``. A ``.pkl`` left in a cache by older code is
+not read (its result is computed again); ``scripts/convert_results_to_data.py`` converted the committed ones.
 
 Integrity. Every file is written by :func:`atomic_write` (a temporary file of a unique name in the same
 folder, flushed, fsynced, then renamed over the target), so a reader sees the old file or the complete new
 one, never a part; the record is written before the result, both under a lock of the function's folder, so
 a result on disk always has its complete record. When read, an entry is checked: its record must exist and
-hash to its key (function, parameters, version), and the result must have the recorded SHA-256 and unpickle.
+hash to its key (function, parameters, version), and the result must have the recorded SHA-256 and read as data.
 An entry that fails is reported (:class:`IntegrityWarning`, naming its path), moved aside (``*.corrupt``)
 and recomputed. A write that fails (a full disk) leaves no temporary file: the result is returned with a
 warning, not kept. The same helpers write the paper bundles and the stash.
@@ -32,8 +38,8 @@ import functools
 import hashlib
 import inspect
 import json
+import lzma
 import os
-import pickle
 import platform
 import secrets
 import shutil
@@ -44,7 +50,8 @@ from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
-from . import paths
+from . import paths, store
+from .store import RENAMED_MODULES, MissingClass  # noqa: F401  (re-exported: the cache's errors and renames)
 from .validate import ParameterError
 
 _depth = 0                               # nesting of cached calls in progress (0: the next call is outermost)
@@ -115,6 +122,9 @@ def _trace(entry: str) -> None:
 
 # ------------------------------------------------------------------------------------------ safe files
 TMP_SUFFIX = ".tmp"
+SUFFIX = store.SUFFIX                    # a cache entry's result: <digest>.npz
+PACKED_SUFFIX = SUFFIX + ".xz"           # the same, xz-compressed, in bundles and the stash: <digest>.npz.xz
+XZ_PRESET = 6
 
 
 def sha256(data: bytes) -> str:
@@ -253,14 +263,40 @@ def record_matches(record: Any, digest: str) -> bool:
         return False
 
 
+def pack(payload: bytes) -> bytes:
+    """A result's ``.npz`` bytes xz-compressed, as bundles and the stash keep them (deterministic: equal bytes in,
+    equal bytes out)."""
+    return lzma.compress(payload, preset=XZ_PRESET)
+
+
+def find_entry(folder: Path, digest: str) -> Path | None:
+    """The result file of entry ``digest`` in ``folder``: ``<digest>.npz`` or ``<digest>.npz.xz``; None if neither."""
+    return next((p for p in (Path(folder) / f"{digest}{SUFFIX}", Path(folder) / f"{digest}{PACKED_SUFFIX}")
+                 if p.exists()), None)
+
+
+def entry_digest(result_path: Path) -> str:
+    """The key of the entry whose result file is ``result_path`` (its name less ``.npz`` or ``.npz.xz``)."""
+    name = Path(result_path).name
+    for suffix in (PACKED_SUFFIX, SUFFIX):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    raise ValueError(f"{result_path} is not a result file (*{SUFFIX} or *{PACKED_SUFFIX})")
+
+
+def record_path(result_path: Path) -> Path:
+    """The JSON record beside the result file ``result_path``."""
+    return Path(result_path).with_name(f"{entry_digest(result_path)}.json")
+
+
 def check_entry(result_path: Path) -> tuple[dict, bytes]:
-    """(record, pickled bytes) of the cache entry ``<folder>/<digest>.pkl``, checked: its record exists,
-    is the record of its key, and the bytes have the SHA-256 it records (records older than the checksum
-    have none). Raises :class:`CorruptEntry` saying what is wrong."""
+    """(record, ``.npz`` bytes) of the entry ``<folder>/<digest>.npz`` (or ``.npz.xz``, decompressed), checked:
+    its record exists, is the record of its key, and the bytes have the SHA-256 it records (records older than
+    the checksum have none). Raises :class:`CorruptEntry` saying what is wrong."""
     result_path = Path(result_path)
-    digest = result_path.name[:-len(".pkl")]
+    digest = entry_digest(result_path)
     try:
-        record = json.loads(result_path.with_suffix(".json").read_text())
+        record = json.loads(record_path(result_path).read_text())
     except FileNotFoundError:
         raise CorruptEntry("has no JSON record beside it") from None
     except (OSError, ValueError) as err:
@@ -273,72 +309,50 @@ def check_entry(result_path: Path) -> tuple[dict, bytes]:
         payload = result_path.read_bytes()
     except OSError as err:
         raise CorruptEntry(f"cannot be read ({err})") from None
+    if result_path.name.endswith(PACKED_SUFFIX):
+        try:
+            payload = lzma.decompress(payload)
+        except (lzma.LZMAError, EOFError) as err:
+            raise CorruptEntry(f"does not decompress ({type(err).__name__}: {err})") from None
     if record.get("sha256") not in (None, sha256(payload)):
         raise CorruptEntry("does not match the SHA-256 in its record (altered or truncated)")
     return record, payload
 
 
-# Modules renamed since results were pickled (the layering of 2026-12): a pickle names the module of every class
-# it holds, and the committed bundles and stash hold results pickled under the old names.
-RENAMED_MODULES = {"lib.compare": "lib.measures.compare", "lib.model": "lib.core.model",
-                   "lib.section4": "lib.studies.mixture_dynamics", "lib.section5": "lib.studies.universality",
-                   "lib.trajectory": "lib.core.trajectory"}
-
-
-class MissingClass(RuntimeError):
-    """A pickled result holds a class that this code does not define (a code problem, not a corrupt file)."""
-
-
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        module = RENAMED_MODULES.get(module, module)
-        try:
-            return super().find_class(module, name)
-        except (ImportError, AttributeError) as err:
-            raise MissingClass(f"{module}.{name} ({type(err).__name__}: {err})") from None
-
-
-def unpickle(payload: bytes) -> Any:
-    """A result from its pickled bytes, classes of renamed modules found under their new names
-    (``RENAMED_MODULES``)."""
-    import io
-
-    return _Unpickler(io.BytesIO(payload)).load()
-
-
 def load_entry(result_path: Path) -> Any:
-    """The result of cache entry ``result_path`` (checked by :func:`check_entry`, read under the folder's
-    shared lock); :class:`CorruptEntry` if it cannot be used. A result holding a class this code does not
-    define raises :class:`MissingClass` naming the file (the file is intact: the code must say where the
-    class went, in ``RENAMED_MODULES``)."""
+    """The result of entry ``result_path`` (checked by :func:`check_entry`, read under the folder's shared lock,
+    decoded by :func:`lib.core.store.loads`: no pickle is read); :class:`CorruptEntry` if it cannot be used. A
+    result holding a dataclass this code does not define raises :class:`MissingClass` naming the file (the file
+    is intact: the code must say where the class went, in ``RENAMED_MODULES``)."""
     with folder_lock(Path(result_path).parent, exclusive=False):
         _, payload = check_entry(result_path)
     try:
-        return unpickle(payload)
+        return store.loads(payload)
     except MissingClass as err:
-        raise MissingClass(f"cache entry {result_path} holds {err}, which this code does not define; add its "
-                           "new module to lib.core.cache.RENAMED_MODULES") from None
-    except Exception as err:                                # truncated or garbage bytes
-        raise CorruptEntry(f"cannot be unpickled ({type(err).__name__}: {err})") from None
+        raise MissingClass(f"cache entry {result_path} holds {err}; if the class moved, add its new module to "
+                           "lib.core.store.RENAMED_MODULES") from None
+    except store.Refused as err:                            # truncated or garbage bytes, or not data
+        raise CorruptEntry(f"cannot be read as data ({err})") from None
 
 
 def write_entry(folder: Path, digest: str, record: dict, payload: bytes) -> dict:
-    """Store ``payload`` (a pickled result) with its ``record`` as cache entry ``folder/digest``: the record,
-    with the payload's SHA-256 added, then the result, each by :func:`atomic_write`, under the folder's
-    exclusive lock. Returns the record written. On failure (``OSError``) nothing new is left but possibly the
-    record, which is removed when there is no result beside it."""
+    """Store ``payload`` (a result's ``.npz`` bytes, :func:`lib.core.store.dumps`) with its ``record`` as cache
+    entry ``folder/digest``: the record, with the payload's SHA-256 added, then the result, each by
+    :func:`atomic_write`, under the folder's exclusive lock. Returns the record written. On failure
+    (``OSError``) nothing new is left but possibly the record, which is removed when there is no result beside
+    it."""
     folder = Path(folder)
     record = {**record, "sha256": sha256(payload)}
     folder.mkdir(parents=True, exist_ok=True)
-    record_path, result_path = folder / f"{digest}.json", folder / f"{digest}.pkl"
+    record_file, result_path = folder / f"{digest}.json", folder / f"{digest}{SUFFIX}"
     with folder_lock(folder):
         try:
-            atomic_write(record_path, json.dumps(record, indent=1).encode())
+            atomic_write(record_file, json.dumps(record, indent=1).encode())
             atomic_write(result_path, payload)
         except BaseException:
             if not result_path.exists():
                 with contextlib.suppress(OSError):
-                    record_path.unlink()
+                    record_file.unlink()
             raise
     return record
 
@@ -351,7 +365,7 @@ def set_aside(result_path: Path, reason: str, move: bool = True) -> None:
         warn(f"cache entry {result_path} {reason}: skipped")
         return
     with folder_lock(result_path.parent):
-        for p in (result_path, result_path.with_suffix(".json")):
+        for p in (result_path, record_path(result_path)):
             with contextlib.suppress(OSError):
                 os.replace(p, p.with_name(p.name + ".corrupt"))
     warn(f"cache entry {result_path} {reason}: moved aside to {result_path.name}.corrupt and recomputed")
@@ -398,8 +412,8 @@ def cached(*, version: int) -> Callable[[Callable], Callable]:
             cache_root = paths.cache_dir()
             if use_cache and not bypass:
                 for root in [cache_root, *_sources]:
-                    found = root / func.__name__ / f"{digest}.pkl"
-                    if found.exists():
+                    found = find_entry(root / func.__name__, digest)
+                    if found is not None:
                         try:
                             return load_entry(found)
                         except CorruptEntry as err:
@@ -420,9 +434,9 @@ def cached(*, version: int) -> Callable[[Callable], Callable]:
                           created=time.strftime("%Y-%m-%dT%H:%M:%S"), host=platform.node(), device=_device_name())
             folder = cache_root / func.__name__
             try:
-                write_entry(folder, digest, record, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-            except OSError as err:
-                warn(f"cache entry {folder / digest}.pkl could not be written ({err}); the result is used "
+                write_entry(folder, digest, record, store.dumps(result))
+            except (OSError, store.Unstorable) as err:
+                warn(f"cache entry {folder / digest}{SUFFIX} could not be written ({err}); the result is used "
                      "but not kept")
             return result
 

@@ -2,12 +2,14 @@
 
 A bundle is made by running a chapter under the ``paper`` profile (``python -m lib paper``). While it runs,
 the result cache lists every outermost cached call (``HMM_CACHE_TRACE``); those entries (summaries such as
-trajectories of order parameters, never raw weights) are copied to ``results/paper/<chapter>/cache/`` with
-a provenance record ``provenance.json``: the parameters, the seed, the git commit (and whether the code had
-uncommitted changes: ``python -m lib paper`` refuses to bundle from such a tree unless ``--allow-dirty``), the
-numerics version of every entry's function, the machine, the torch device, the versions of python, numpy,
-torch and scipy, the wall time, and the SHA-256 of every file of the bundle. A bundle is built in a temporary
-folder beside the old one and swapped in only when complete.
+trajectories of order parameters, never raw weights) are copied to ``results/paper/<chapter>/cache/``, each as
+its JSON record and its result as data (``<digest>.npz.xz``: the cache's ``.npz`` of arrays and JSON,
+xz-compressed to half its size; :mod:`lib.core.store`, read with pickles disabled), with a provenance record
+``provenance.json``: the parameters, the seed, the git commit (and whether the code had uncommitted changes:
+``python -m lib paper`` refuses to bundle from such a tree unless ``--allow-dirty``), the numerics version of
+every entry's function, the machine, the torch device, the versions of python, numpy, torch and scipy, the wall
+time, and the SHA-256 of every file of the bundle. A bundle is built in a temporary folder beside the old one and
+swapped in only when complete.
 
 When the book is built, a chapter whose ``results_from`` parameter is ``"auto"`` calls :func:`choose`: if its
 bundle is *current* (the paper profile and the numerics version of every entry's function are what
@@ -54,11 +56,15 @@ def _machine() -> str:
     return m["gpu"] or f"{m['cores']}-core {m['cpu_model']} CPU"
 
 
-def _cached_file(entry: str, suffix: str) -> Path | None:
-    """The file of cache entry ``entry`` (``function/digest``) with ``suffix``, in the cache or a read-only
-    source, or None."""
-    return next((root / f"{entry}{suffix}" for root in [paths.cache_dir(), *cache._sources]
-                 if (root / f"{entry}{suffix}").exists()), None)
+def _cached_file(entry: str, suffix: str | None = None) -> Path | None:
+    """The file of cache entry ``entry`` (``function/digest``) with ``suffix`` (None: its result, ``.npz`` or
+    ``.npz.xz``), in the cache or a read-only source, or None."""
+    for root in [paths.cache_dir(), *cache._sources]:
+        folder, digest = (root / entry).parent, (root / entry).name
+        found = cache.find_entry(folder, digest) if suffix is None else folder / f"{digest}{suffix}"
+        if found is not None and found.exists():
+            return found
+    return None
 
 
 def code_changes() -> list[str] | None:
@@ -123,11 +129,11 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     entries = sorted(set(Path(trace_file).read_text().split())) if Path(trace_file).exists() else []
     found = []
     for entry in entries:
-        pkl = _cached_file(entry, ".pkl")
-        if pkl is None:
+        result = _cached_file(entry)
+        if result is None:
             raise RuntimeError(f"{stem}: cache entry {entry} was used but is not on disk")
-        found.append((entry, pkl))
-    sizes = {entry: pkl.stat().st_size for entry, pkl in found}
+        found.append((entry, result))
+    sizes = {entry: result.stat().st_size for entry, result in found}
     if sum(sizes.values()) > max_bytes:
         biggest = ", ".join(f"{e} ({s / 1e6:.1f} MB)" for e, s in sorted(sizes.items(), key=lambda kv: -kv[1])[:3])
         raise RuntimeError(f"{stem}: the bundle would hold {sum(sizes.values()) / 1e6:.1f} MB, more than "
@@ -138,12 +144,13 @@ def write(notebook: str, trace_file: Path, wall_s: float, profile: str = "paper"
     building = cache.temporary_name(target.with_name(f".{stem}"))
     try:
         codes, files = {}, {}
-        for entry, pkl in found:
+        for entry, result in found:
             try:
-                record, payload = cache.check_entry(pkl)
+                record, payload = cache.check_entry(result)
             except cache.CorruptEntry as err:
-                raise RuntimeError(f"{stem}: cache entry {pkl} {err}; delete it and rerun") from None
-            for suffix, data in ((".json", pkl.with_suffix(".json").read_bytes()), (".pkl", payload)):
+                raise RuntimeError(f"{stem}: cache entry {result} {err}; delete it and rerun") from None
+            for suffix, data in ((".json", cache.record_path(result).read_bytes()),
+                                 (cache.PACKED_SUFFIX, cache.pack(payload))):
                 rel = f"cache/{entry}{suffix}"
                 (building / rel).parent.mkdir(parents=True, exist_ok=True)
                 cache.atomic_write(building / rel, data)
@@ -282,7 +289,7 @@ def status(notebook: str, profile: str = "paper") -> tuple[bool, str, dict | Non
         if not is_current(info):
             return False, (f"the numerics of {info['function']} changed since the bundle was made (version "
                            f"{info.get('version')} in the bundle)"), prov
-        if not (folder / "cache" / f"{entry}.pkl").exists():
+        if not (folder / "cache" / f"{entry}{cache.PACKED_SUFFIX}").exists():
             return False, f"the bundle lacks its entry {entry}", prov
     problem = integrity_problem(folder, prov)
     if problem:
@@ -297,7 +304,7 @@ def integrity_problem(folder: Path, prov: dict) -> str:
     if not isinstance(files, dict) or not files:
         return "the bundle's provenance records no checksums of its files (it was made before they were kept)"
     for entry in prov.get("entries", {}):
-        if f"cache/{entry}.pkl" not in files:
+        if f"cache/{entry}{cache.PACKED_SUFFIX}" not in files:
             return f"the bundle's entry {entry} has no checksum in its provenance"
     for rel, digest in files.items():
         f = folder / rel

@@ -184,7 +184,7 @@ def compute_batches(stem: str, params: dict, workers: int = 1) -> int:
 
     workers = validate.integer("workers", workers, 1)
     todo = [cs for key, cs in BATCHES.get(stem, lambda p: [])(params)
-            if not (paths.cache_dir() / f"{key}.pkl").exists()]
+            if not (paths.cache_dir() / f"{key}{cache.SUFFIX}").exists()]
     if not todo:
         return 0
     bar = tqdm(total=len(todo), desc=f"{stem}: engine batches ({workers} worker{'s' * (workers > 1)})",

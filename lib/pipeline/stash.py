@@ -3,7 +3,7 @@
 The result cache (:mod:`lib.core.cache`) lives in a git-ignored folder and is lost with the machine. A paper-profile
 chapter that needs more compute than one sitting (Section IV: about 12 hours on 2 CPU cores) is therefore run
 in pieces, and each finished piece, an ordinary cache entry, is *stashed*: copied, xz-compressed, with its JSON
-record, to ``results/stash/<function>/<digest>.pkl.xz``, and committed. On another machine ``restore`` puts
+record, to ``results/stash/<function>/<digest>.npz.xz``, and committed. On another machine ``restore`` puts
 the stashed entries back into the cache and the chapter resumes where it stopped. :func:`lib.pipeline.paper.regenerate`
 restores before it runs a chapter.
 
@@ -13,9 +13,12 @@ restores before it runs a chapter.
     python -m lib stash prune --yes               # ... and delete them
     python -m lib stash list                      # what the stash holds (current, STALE or CORRUPT)
 
-An entry is only ever the cache's own pickle and record, so what is restored is exactly what was computed;
-its key includes the numerics version of the function behind it, so a stashed result of older code is never
-used (and ``prune --yes`` removes it). Each record holds the SHA-256 of the decompressed pickle: an entry that
+An entry is only ever the cache's own result file and record, so what is restored is exactly what was computed;
+the result is data, not code (:mod:`lib.core.store`: arrays and JSON in an ``.npz``, read with pickles
+disabled). xz makes the stash smaller than the ``.npz`` compressed by zip's deflate (42 MiB against 71 MiB for the
+64 Section IV entries), and a fresh machine decompresses each entry once, when it restores it. Its key includes
+the numerics version of the function behind it, so a stashed result of older code is never used (and
+``prune --yes`` removes it). Each record holds the SHA-256 of the decompressed ``.npz``: an entry that
 does not decompress or does not match it is skipped with a warning naming its file (the others are restored),
 and ``list`` marks it CORRUPT. Every file is written atomically (:func:`lib.core.cache.atomic_write`).
 ``HMM_STASH_DIR`` moves the stash (the tests use an empty one).
@@ -66,18 +69,18 @@ def _entries(root: Path, suffix: str) -> list[Entry]:
 
 
 def stashed() -> list[Entry]:
-    return _entries(stash_dir(), ".pkl.xz")
+    return _entries(stash_dir(), cache.PACKED_SUFFIX)
 
 
 def _files(e: Entry) -> tuple[Path, Path]:
-    """(compressed pickle, record) of stashed entry ``e``."""
-    base = stash_dir() / e.folder / e.digest
-    return base.with_suffix(".pkl.xz"), base.with_suffix(".json")
+    """(compressed result, record) of stashed entry ``e``."""
+    folder = stash_dir() / e.folder
+    return folder / f"{e.digest}{cache.PACKED_SUFFIX}", folder / f"{e.digest}.json"
 
 
 def payload(e: Entry) -> bytes:
-    """The pickled result of stashed entry ``e``, decompressed and checked against the SHA-256 of its record;
-    ``cache.CorruptEntry`` saying why it cannot be used."""
+    """The result file (``.npz`` bytes) of stashed entry ``e``, decompressed and checked against the SHA-256 of
+    its record; ``cache.CorruptEntry`` saying why it cannot be used."""
     packed, _ = _files(e)
     if not cache.record_matches(e.record, e.digest):
         raise cache.CorruptEntry("has a record that is not its key's (other function, version or parameters)")
@@ -104,14 +107,14 @@ def problem(e: Entry) -> str:
 
 def save(min_seconds: float = MIN_SECONDS) -> list[Entry]:
     """Stash every current cache entry whose computation took at least ``min_seconds`` and that the stash
-    lacks; returns the entries added (their records with the SHA-256 of the pickle). A cache entry that does
+    lacks; returns the entries added (their records with the SHA-256 of the result file). A cache entry that does
     not match its record is reported and left out."""
     added = []
-    for e in _entries(paths.cache_dir(), ".pkl"):
+    for e in _entries(paths.cache_dir(), cache.SUFFIX):
         packed, record_path = _files(e)
         if (packed.exists() and record_path.exists()) or e.record.get("wall_s", 0.0) < min_seconds or not e.current:
             continue
-        source = paths.cache_dir() / e.folder / f"{e.digest}.pkl"
+        source = paths.cache_dir() / e.folder / f"{e.digest}{cache.SUFFIX}"
         try:
             with cache.folder_lock(source.parent, exclusive=False):          # not while a writer is at it
                 record, data = cache.check_entry(source)
@@ -120,7 +123,7 @@ def save(min_seconds: float = MIN_SECONDS) -> list[Entry]:
             continue
         record = {**record, "sha256": cache.sha256(data)}
         packed.parent.mkdir(parents=True, exist_ok=True)
-        cache.atomic_write(packed, lzma.compress(data, preset=6))            # the result first, then its record:
+        cache.atomic_write(packed, cache.pack(data))                        # the result first, then its record:
         cache.atomic_write(record_path, json.dumps(record, indent=1).encode())   # a record means a complete entry
         added.append(Entry(e.folder, e.digest, record))
     return added
@@ -131,7 +134,7 @@ def restore() -> list[Entry]:
     An entry that cannot be used (:func:`payload`) is skipped with a warning naming its file."""
     restored = []
     for e in stashed():
-        dest = paths.cache_dir() / e.folder / f"{e.digest}.pkl"
+        dest = paths.cache_dir() / e.folder / f"{e.digest}{cache.SUFFIX}"
         if dest.exists() or not e.current:
             continue
         try:
