@@ -1,11 +1,13 @@
 """A bare GPU machine has torch, numpy, scipy, tqdm and pyyaml, and none of the plotting or notebook tools.
 The notebook-free path (``python -m lib paper --results-only``) and the stash must work there: importing what
-they need must not pull in matplotlib, papermill, jupytext, nbformat or IPython."""
+they need must not pull in matplotlib, papermill, jupytext, nbformat or IPython, nor Dask (the default scheduler,
+``local:1``, computes in the process)."""
 import subprocess
 import sys
 import textwrap
 
-BLOCKED = ("matplotlib", "papermill", "jupytext", "nbformat", "nbclient", "IPython", "ipykernel", "myst_nb")
+BLOCKED = ("matplotlib", "papermill", "jupytext", "nbformat", "nbclient", "IPython", "ipykernel", "myst_nb",
+           "distributed", "dask")          # Dask only for --scheduler other than local:1
 
 
 def _run_bare(code: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,8 @@
     python -m lib paper --force              # also chapters whose bundle is current
     python -m lib paper --results-only 04_mixture_dynamics   # its expensive results only, into the stash
     python -m lib paper --results-only --profile quick 02b_ode   # a small trial of the same path
-    python -m lib paper --workers 2 04_mixture_dynamics      # its engine batches two at a time (2 CPU cores)
+    python -m lib paper --scheduler local:2 04_mixture_dynamics   # its engine batches on 2 local processes
+    python -m lib paper --scheduler tcp://host:8786 04_mixture_dynamics   # ... on the workers of a Dask scheduler
     python -m lib paper --allow-dirty 02_hidden_manifold     # bundle although the code has uncommitted changes
 
 Chapters run in the book's order. A chapter whose bundle is current (``lib.pipeline.bundle.status``) is skipped. Before
@@ -29,11 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import bundle, chapters, stash
-from ..core import cache, paths, validate
+from . import bundle, chapters, dask_sweep, stash
+from ..core import cache
 from .profiles import PROFILES, profile_parameters
 from .run import execute
 from ..core.validate import ParameterError
+from .dask_sweep import SweepFailed
 
 
 PROGRESS_SECONDS = 30    # the chapter's output (its progress bars included) is printed, a bar at most this often
@@ -65,11 +67,12 @@ def check_clean(allow_dirty: bool = False) -> None:
 
 
 def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: int = bundle.MAX_BYTES,
-               workers: int = 1, allow_dirty: bool = False) -> dict:
+               workers: int | None = None, allow_dirty: bool = False, scheduler: str | None = None) -> dict:
     """Run ``stems`` (default: all) under the paper profile and bundle them; {stem: wall seconds or "current"}.
-    A chapter made of engine batches (``BATCHES``) first computes the missing ones, ``workers`` at a time,
-    stashing each as it finishes (:func:`compute_batches`). Before the first chapter that is not current runs,
-    a working tree with uncommitted changes is refused unless ``allow_dirty`` (:func:`check_clean`)."""
+    A chapter made of engine batches (``BATCHES``) first computes the missing ones on ``scheduler`` (or
+    ``workers`` local processes), stashing each as it finishes (:func:`compute_batches`). Before the first
+    chapter that is not current runs, a working tree with uncommitted changes is refused unless ``allow_dirty``
+    (:func:`check_clean`)."""
     todo = stems or paper_chapters()
     unknown = [s for s in todo if s not in PROFILES["paper"]]
     if unknown:
@@ -97,7 +100,7 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
             tqdm_interval = os.environ.get("TQDM_MININTERVAL")
             os.environ.setdefault("TQDM_MININTERVAL", str(PROGRESS_SECONDS))
             try:
-                compute_batches(stem, params, workers)
+                compute_batches(stem, params, workers, scheduler)
                 os.environ["HMM_CACHE_TRACE"] = str(trace)
                 execute(stem, "paper", {"results_from": "compute"}, log_output=True)
             finally:
@@ -160,54 +163,32 @@ def pieces(stem: str, params: dict) -> list[str]:
     return [key for key, _ in BATCHES[stem](params)] if stem in BATCHES else []
 
 
-def _worker_start(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
-
-
-def _compute_batch(cs: tuple, progress: bool = False) -> None:
+def batch_tasks(stem: str, params: dict) -> list:
+    """The chapter's engine batches (``BATCHES``) as sweep tasks (:class:`lib.pipeline.dask_sweep.Task`)."""
     from ..studies.universality import guarded_batch
 
-    guarded_batch(cs, progress=progress)
+    return [dask_sweep.Task(key, guarded_batch, (cs,)) for key, cs in BATCHES.get(stem, lambda p: [])(params)]
 
 
-def compute_batches(stem: str, params: dict, workers: int = 1) -> int:
-    """Compute the chapter's engine batches missing from the cache, ``workers`` at a time (each in its own
-    process with an equal share of the CPU threads; 1: in this process), stashing each as it finishes.
-    Returns the number computed. On a CPU, separate processes use the cores better than one process's
-    threads (2-core Xeon: 1.3x the run-steps per second of one 2-thread process); use 1 with a GPU."""
-    import concurrent.futures as cf
-    import multiprocessing
-
-    from tqdm.auto import tqdm
-
-    workers = validate.integer("workers", workers, 1)
-    todo = [cs for key, cs in BATCHES.get(stem, lambda p: [])(params)
-            if not (paths.cache_dir() / f"{key}{cache.SUFFIX}").exists()]
-    if not todo:
-        return 0
-    bar = tqdm(total=len(todo), desc=f"{stem}: engine batches ({workers} worker{'s' * (workers > 1)})",
-               unit="batch")
-    if workers == 1:
-        for cs in todo:
-            _compute_batch(cs, progress=True)
-            stash.save()
-            bar.update()
-    else:
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_worker_start, initargs=(threads,)) as pool:
-            for done in cf.as_completed([pool.submit(_compute_batch, cs) for cs in todo]):
-                done.result()
-                stash.save()
-                bar.update()
-    bar.close()
-    return len(todo)
+def compute_batches(stem: str, params: dict, workers: int | None = None, scheduler: str | None = None) -> int:
+    """Compute the chapter's engine batches missing from the cache on ``scheduler``
+    (:func:`lib.pipeline.dask_sweep.scheduler_spec`: ``local:1``, the default, in this process; ``local:N``, a
+    Dask cluster of N processes on this machine; ``tcp://host:port``, a running Dask scheduler; ``workers`` N is
+    ``local:N``), stashing each as it finishes. Returns the number computed; :class:`SweepFailed` after the
+    sweep if any failed (the others are kept). On a CPU, separate processes use the cores better than one
+    process's threads (2-core Xeon: 1.3x the run-steps per second of one 2-thread process); use 1 per GPU."""
+    spec = dask_sweep.scheduler_spec(scheduler, workers)
+    report = dask_sweep.sweep(batch_tasks(stem, params), spec, on_done=lambda entry: stash.save(),
+                              desc=f"{stem}: engine batches")
+    if report.computed or report.failures:
+        print(f"{stem}: engine batches: {report.summary()}", flush=True)
+    if report.failures:
+        raise SweepFailed(report)
+    return len(report.computed)
 
 
 def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS,
-                 workers: int = 1) -> list:
+                 workers: int | None = None, scheduler: str | None = None) -> list:
     """Compute the expensive results of chapter ``stem`` under ``profile`` without executing the notebook (no
     figures, no bundle), from the stash and into it; returns the entries newly stashed. For a machine that has
     the library's needs (torch, numpy, scipy, tqdm) but not the notebook tools, such as a bare GPU machine;
@@ -217,7 +198,7 @@ def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.M
     restored = stash.restore()
     print(f"stash: {len(restored)} stashed result(s) restored into the cache", flush=True)
     params = chapter_parameters(stem, profile)
-    compute_batches(stem, params, workers)
+    compute_batches(stem, params, workers, scheduler)
     compute = RESULTS_ONLY[stem]
     if isinstance(compute, str):
         import importlib
@@ -239,25 +220,31 @@ def main(argv=None) -> int:
                         help="bundle although tracked files have uncommitted changes (recorded, and said on the page)")
     parser.add_argument("--results-only", action="store_true",
                         help=f"compute and stash the expensive results without the notebook ({', '.join(RESULTS_ONLY)})")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="engine batches computed at once, each in its own process (CPU: the number of "
-                             "cores; GPU: 1); default 1")
+    parser.add_argument("--scheduler", default=None,
+                        help="where engine batches are computed: local:N (N processes on this machine, a Dask "
+                             "LocalCluster; CPU: the number of cores, GPU: 1), or the address of a running Dask "
+                             f"scheduler (tcp://host:8786); default ${dask_sweep.ENV} or {dask_sweep.DEFAULT} (in this "
+                             "process, without Dask)")
+    parser.add_argument("--workers", type=int, default=None, help="N: the same as --scheduler local:N")
     parser.add_argument("--profile", default="paper", choices=sorted(PROFILES),
                         help="with --results-only: the profile whose results are computed (default paper; quick "
                              "is a small trial run)")
     args = parser.parse_args(argv)
     cache.one_line_warnings()
     try:
-        validate.integer("workers", args.workers, 1)
+        scheduler = dask_sweep.scheduler_spec(args.scheduler, args.workers)
         if args.results_only:
             for stem in args.chapters or list(RESULTS_ONLY):
-                added = results_only(stem, args.profile, workers=args.workers)
+                added = results_only(stem, args.profile, scheduler=scheduler)
                 print(f"{stem}: {len(added)} result(s) stashed in {stash.stash_dir()}")
             return 0
-        times = regenerate(args.chapters or None, args.force, workers=args.workers, allow_dirty=args.allow_dirty)
+        times = regenerate(args.chapters or None, args.force, allow_dirty=args.allow_dirty, scheduler=scheduler)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except SweepFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     ran = [t for t in times.values() if t != "current"]
     print(f"paper profile: {len(ran)} chapter(s) run in {sum(ran) / 60:.1f} min, "
           f"{len(times) - len(ran)} current bundle(s) kept")
