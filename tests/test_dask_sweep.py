@@ -270,3 +270,11 @@ def test_sweep_benchmark_record_is_written_as_documented(tmp_path):
     path = ds.write_benchmark(record, tmp_path)
     assert json.loads(path.read_text()) == record and path.name == f"{record['slug']}.json"
 
+
+def test_the_committed_sweep_benchmarks_time_1_and_2_local_workers():
+    committed = sorted(ds.SWEEP_RECORDS.glob("*.json"))
+    assert committed, "no committed sweep benchmark"
+    for p in committed:
+        r = json.loads(p.read_text())
+        assert r["kind"] == "sweep" and p.stem == r["slug"] and p.stat().st_size < 20_000
+        assert {x["workers"] for x in r["rows"] if x["dask"]} >= {1, 2} and r["speedup"]["2_vs_1"] > 0
