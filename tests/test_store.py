@@ -4,16 +4,13 @@ one whose checksum was updated with it; and no committed result under results/ i
 import collections
 import contextlib
 import dataclasses
-import importlib.util
 import io
 import json
 import lzma
 import pickle
 import re
 import struct
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,21 +20,7 @@ from lib.core import cache, paths, store
 from lib.core.model import Model
 from lib.core.trajectory import Trajectory
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def _load_cases():
-    """tests/golden/cases.py under the module name tests/test_golden.py gives it (loaded once)."""
-    name = "golden_cases"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GOLDEN / "cases.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-cases = _load_cases()
+from test_golden import cases  # noqa: E402  (tests/golden/cases.py, loaded once by test_golden)
 ran: list = []                         # calls of _ran, which a malicious pickle below would make
 
 

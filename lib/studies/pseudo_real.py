@@ -444,8 +444,8 @@ def constants_outcome(gaussian: dict, corrected: dict, level: float) -> str:
     significantly closer to SGD (paired one-sided test over the same runs at ``level``; the check
     ``V3.corrected-closer``). ``gaussian``, ``corrected``: per-run tLog-RMSE per component."""
     names = {"Q": "$Q$", "eg": "the test error"}
-    better = [k for k in ("Q", "eg") if (lambda d, p: d > 0 and p < level)(*paired_improvement(gaussian[k],
-                                                                                             corrected[k]))]
+    improvement = {k: paired_improvement(gaussian[k], corrected[k]) for k in names}      # (mean gain, p-value)
+    better = [k for k, (gain, p) in improvement.items() if gain > 0 and p < level]
     if len(better) == 2:
         return "The corrected constants help where they act most directly, on $Q$ and on the test error"
     if not better:
