@@ -185,6 +185,16 @@ display(Markdown(study.paper_profile_table(status, spent, stash.compute_seconds(
                                            len(pieces))))
 
 # %% [markdown]
+# ## Sweeps on one or several machines
+#
+# `python -m lib paper --scheduler local:N` runs a chapter's engine batches on a Dask cluster of $N$ worker
+# processes (or on a running scheduler, `tcp://host:port`; see the README). `scripts/bench_sweep.py` times a
+# small Section IV sweep in this process and on 1 and 2 local workers; the stored records:
+
+# %% tags=["remove-input"]
+display(Markdown(study.sweep_table(study.sweep_records())))
+
+# %% [markdown]
 # ## Checks
 #
 # Timings are not asserted: on a shared machine they vary by tens of percent from one run to the next.

@@ -99,3 +99,11 @@ def test_figures_have_their_panels(stored):
     assert with_breakdown and len(fig.axes) == 1
     assert len(fig.axes[0].patches) == len(bench.scaling.PHASES) * len(with_breakdown)
     plt.close(fig)
+
+
+def test_sweep_table_has_a_row_per_scheduler_of_each_record():
+    records = study.sweep_records()
+    assert records, "results/bench/sweep/ holds the committed sweep benchmark"
+    lines = study.sweep_table(records).splitlines()
+    assert len(lines) == 2 + sum(len(r["best_wall_s"]) for r in records)
+    assert all(line.count("|") == 7 for line in lines)

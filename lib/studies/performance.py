@@ -8,6 +8,8 @@ The figures import matplotlib only when drawn.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 from dataclasses import dataclass
 
@@ -231,3 +233,28 @@ def breakdown_figure(shown: list):
     fig.tight_layout()
     fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3)
     return fig
+
+
+def sweep_records(folder=None) -> list[dict]:
+    """The sweep benchmark records (``results/bench/sweep/*.json``, written by ``scripts/bench_sweep.py``)."""
+    import json
+
+    from ..core import paths
+
+    folder = Path(folder) if folder is not None else paths.ROOT / "results" / "bench" / "sweep"
+    return [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
+
+
+def sweep_table(records: list[dict]) -> str:
+    """Markdown: per record and scheduler, the best wall time of the sweep and the cluster's start time."""
+    lines = ["| machine | sweep | scheduler | best wall time | start | speed-up, 2 against 1 worker |",
+             "|---|---|---|---|---|---|"]
+    for r in records:
+        sw = r["sweep"]
+        what = (f"{sw['batches']} batches, N = {sw['setup']['N']}, {sw['runs_per_batch']} runs x "
+                f"{sw['steps_per_run']:,} steps")
+        starts = {row["scheduler"]: row["start_s"] for row in r["rows"]}
+        for scheduler, wall in r["best_wall_s"].items():
+            lines.append(f"| {r['slug']} ({r['date'][:10]}) | {what} | {scheduler} | {wall:.2f} s | "
+                         f"{starts.get(scheduler, 0.0):.1f} s | {r['speedup'].get('2_vs_1', float('nan')):.2f}x |")
+    return "\n".join(lines)
