@@ -456,6 +456,6 @@ def _device_name() -> str:
             return torch.cuda.get_device_name(0)
     except Exception:  # pragma: no cover - torch import problems are reported elsewhere
         pass
-    from .machine import _cpu_model
+    from .machine import cpu_model
 
-    return f"{os.cpu_count()}-core {_cpu_model()} CPU"
+    return f"{os.cpu_count()}-core {cpu_model()} CPU"

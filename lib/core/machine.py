@@ -12,7 +12,7 @@ import torch
 
 from . import paths
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.lower().startswith("model name"):
@@ -24,7 +24,7 @@ def _cpu_model() -> str:
 def machine_info() -> dict:
     """The machine as a benchmark record names it: CPU model and cores, torch threads and version,
     the GPU when CUDA is present."""
-    return dict(cpu_model=_cpu_model(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
+    return dict(cpu_model=cpu_model(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
                 torch=torch.__version__, numpy=np.__version__, python=platform.python_version(),
                 platform=platform.platform(terse=True),
                 gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
