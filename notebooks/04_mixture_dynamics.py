@@ -56,6 +56,7 @@ alphas = [0, 3, 6, 9]        # spreads of the component means, 0 first (paper: 0
 appendix_ms = [2]            # numbers of components for the appendix activations (paper: 2 to 5)
 appendix_alphas = [0, 9]     # spreads for the appendix activations, 0 first (paper: 0 to 9)
 shared_alphas = [9]          # spreads for the shared-label contrast (paper: 1 to 9)
+small_alphas = [0.1, 0.25, 0.5]  # small spreads, raw mixtures only: the later version's "small enough alpha"
 standardize = [False, True]  # settings to run (False is unstandardised)
 n_mixtures = 1               # mixtures drawn per (alpha, m) cell (paper: 10)
 runs = 3                     # SGD runs per mixture (paper: 10)
@@ -199,6 +200,27 @@ if False in standardize:
 # {glue:text}`near0_limit`$\,\alpha$: over the upper half of the grid of $\alpha > 0$ the gap in $Q$ grows
 # more than over the lower half in {glue:text}`near0_Q_faster` of them, the gap in $v$ less in
 # {glue:text}`near0_v_slower`. Across $m$ the divergence alone therefore does not fix the gap.
+#
+# ### Small spreads
+#
+# The later version of the paper adds that the gap is small when $\alpha$ is small enough. The main grid
+# cannot say (its smallest spread is {glue:text}`un_alpha_1`), so the chapter runs the raw mixtures once more
+# at $\alpha$ = {glue:text}`small_alphas_list`, with the same $m$, mixtures and runs. Each cell below is
+# $\mathcal M$ relative to the Gaussian floor, averaged over $m$, with the largest $z$-score over $m$
+# against the floor (4 standard errors is the significance line used throughout); the last column is the
+# main grid's smallest spread for comparison.
+
+# %% tags=["remove-input"]
+small_texts = {"small_alpha_min": "(not run)", "small_ratio_max": "(not run)", "small_alphas_list": "(not run)"}
+if "small" in main:
+    small_table, small_texts = numbers.small_alpha_table(main[False], main["small"], main.get(True))
+    display(Markdown(small_table))
+for key, text in small_texts.items():
+    glue(key, text, display=False)
+
+# %% [markdown]
+# At $\alpha$ = {glue:text}`small_alpha_min` the gap is at most {glue:text}`small_ratio_max` times the floor;
+# the check (f) at the end of the chapter gives the verdict.
 #
 # ## Standardised mixtures
 
@@ -423,7 +445,7 @@ plt.close("all")
 #    the bound allows $b < 1.7$ spreads. We also record $\mathcal M$ relative to the metric's scale.
 # 2. **Unstandardised, the gap grows**: for every $m$ and metric, (a) every $\alpha > 0$ cell lies above
 #    the floor by more than 4 standard errors; (b) averaged over $m$, the gap at the largest $\alpha$ is
-#    above that at the smallest positive $\alpha$ by more than 4 standard errors (each cell's own
+#    above that at the smallest positive $\alpha$ run (the small-spread sweep below, when run) by more than 4 standard errors (each cell's own
 #    standard error, larger than the Gaussian one away from the floor; we do not require growth at every
 #    step and every $m$: it stalls for some mixtures, as explained above); (c) the exact divergence grows
 #    at every step in $\alpha$, so along each $m$ the gap grows, or at least does not
@@ -436,21 +458,30 @@ plt.close("all")
 #    less over the upper half of the $\alpha > 0$ grid than over the lower half in a majority that a
 #    two-sided sign test finds significant ($p < 0.01$); a significant majority the other way contradicts
 #    it, and with fewer than 12 pairs the test cannot decide (not tested). (f) *The gap is small when
-#    $\alpha$ is small enough* (later version): at the smallest $\alpha$ in $(0, 1)$ the gap stays within 4
-#    standard errors of the floor; a grid without such an $\alpha$ leaves it not tested.
+#    $\alpha$ is small enough* (later version): at the smallest spread of the small-spread sweep
+#    ($\alpha =$ {glue:text}`small_alpha_min`), for every metric and $m$. "At the Gaussian level" is an
+#    equivalence statement, so it is decided two-sided: with $e = \mathcal M/\text{floor} - 1$ and its
+#    standard error $s_e$ (the Gaussian scatter above, in units of the floor), the gap is at the Gaussian level
+#    if $e + 4 s_e < 1/2$ in every cell, above it if $e - 4 s_e > 1/2$ in some cell (a verdict *not
+#    reproduced*), and otherwise the run cannot tell (*not tested at this scale*). Half the floor is our
+#    reading of "small"; the paper gives no number.
 # 3. **Standardised coordinate-wise mixtures stay at the floor**: every cell's $\mathcal M$ is less than
-#    4 standard errors above the floor, for every metric, $\alpha$ and $m$, while the exact divergence at
-#    the largest $\alpha$ is above 10 times its value at the smallest $\alpha > 0$ for each $m$.
+#    4 standard errors above the floor, for every metric, $\alpha$ and $m$, while the grid reaches laws far
+#    from the Gaussian: the largest exact divergence of its cells is above 10 nats, at which a single latent
+#    vector tells the law from $\mathcal N(0, I_D)$ by a log-likelihood ratio of 10 on average. (The ratio of
+#    the divergences at the largest and smallest $\alpha$, which an earlier version of this check bounded,
+#    depends on the random component means of one drawn mixture more than on $\alpha$: a nearly coincident
+#    pair of means makes the standardised law almost Gaussian at any spread.)
 # 4. **The mixture of eq. 17 read literally, standardised** (paper claim 4b): the paper's conclusion,
 #    applied to its own definition of the mixture (one component label per sample), says its $\mathcal M$
-#    stays within 4 standard errors of the floor at the largest contrast $\alpha$. The check is stated from
-#    the paper's side and recorded with its verdict, not asserted: a significant excess *contradicts* the
-#    conclusion for this reading. The factor above the floor is recorded beside it. Here the shared-label
+#    stays at the Gaussian level at the largest contrast $\alpha$, decided two-sided as in 2(f). The check is
+#    stated from the paper's side and recorded with its verdict, not asserted: an excess above half the floor
+#    by more than 4 standard errors *contradicts* the conclusion for this reading. Here the shared-label
 #    mixture is {glue:text}`app_sh_ratio` times the floor for $Q$, $R$, $v$ with {glue:text}`app_g`
 #    ({glue:text}`app_sh_z_all` standard errors) and {glue:text}`sh_ratio_Q`, {glue:text}`sh_ratio_R`,
 #    {glue:text}`sh_ratio_v` times with {glue:text}`g_main`; for {glue:text}`app_g`,
 #    {glue:text}`app_sh_verdict`. (Under the quick profile the erf network has only begun to learn by its
-#    short $t_{\max}$, so there the excess is resolved only marginally.)
+#    short $t_{\max}$, so there the excess is resolved only marginally and the run may not tell.)
 # 5. **The comparison is not vacuous**: along the ODE, some component of each of $Q$, $R$, $v$ moves
 #    away from its initial value by more than 10 times the floor $\mathcal M(\alpha=0)$ of that metric.
 #    A student stuck at its initial weights would then differ from the ODE by a sizeable fraction of that
@@ -461,79 +492,15 @@ plt.close("all")
 
 # %%
 from lib.pipeline import claims
+from lib.studies import mixture_dynamics_checks as section4_checks
 
 book = claims.Registry("04_mixture_dynamics", globals(), section="IV")
 for g in activations:
-    s = numbers.claim_stats(chapter, results, g)      # floors, z-scores against the floor, divergences, movement
-    for name in METRICS:
-        fl, spread = s.floor[name], s.spread[name]
-        assert book.check(f"IV.gaussian.{g}.{name}", fl < 2 * spread, measured=fl / spread, paper_claim="1",
-                          tolerance="M(alpha=0) / run-to-run spread < 2",
-                          statement=f"Gaussian inputs ({g}): the ODE tracks SGD within the finite-N noise "
-                                    f"({name}; M / scale = {s.floor_scale[name]:.3f})."), (fl, spread)
-    for name, z in s.z_raw.items():                   # unstandardised mixtures (when run)
-        assert book.check(f"IV.unstd-above.{g}.{name}", np.all(z[:, 1:] > 4), measured=z[:, 1:].min(),
-                          paper_claim="2", tolerance="every alpha > 0: (M - floor) / s.e. > 4",
-                          statement=f"Unstandardised ({g}): SGD leaves the ODE at every alpha > 0 ({name})."), z
-        if name in s.grows:                           # three alphas or more
-            up, se_up = s.grows[name]
-            assert book.check(f"IV.unstd-grows.{g}.{name}", up > 4 * se_up, measured=up / se_up, paper_claim="2",
-                              tolerance="mean over m: (M(largest alpha) - M(smallest alpha > 0)) / s.e. > 4",
-                              statement=f"Unstandardised ({g}): averaged over m, the gap grows from the smallest "
-                                        f"to the largest alpha > 0 ({name}; it saturates for some mixtures)."), \
-                (up, se_up)
-    if s.z_raw and len(chapter.grid(g)[1]) >= 4:         # the first version: the gaps level off as KL grows
-        for name in ("Q", "v"):
-            lo = numbers.level_off(results[g][False], name)
-            book.check(f"IV.unstd-levels-off.{g}.{name}", lo.levels_off, paper_claim="2b", tested=lo.tested,
-                       on_fail=claims.CONTRADICTED if lo.accelerates else claims.NOT_REPRODUCED,
-                       measured=f"{lo.slower} of {lo.pairs} (p = {lo.p_value:.1e})",
-                       tolerance="most (m, mixture) pairs grow less over the upper half of the alphas > 0 than over "
-                                 f"the lower half, two-sided sign test p < 0.01 ({numbers.LEVEL_OFF_PAIRS}+ pairs)",
-                       statement=f"Unstandardised ({g}): the gap in {name} levels off as alpha, and with it KL, grows.")
-    if s.z_raw:                                       # the later version: small enough alpha, small gap
-        alphas_g = np.asarray(chapter.grid(g)[1], float)
-        small = np.flatnonzero((alphas_g > 0) & (alphas_g < 1))
-        z_small = max(float(s.z_raw[n][:, small[0]].max()) for n in s.z_raw) if small.size else None
-        book.check(f"IV.unstd-small-alpha.{g}", small.size > 0 and z_small < 4, paper_claim="2c",
-                   tested=bool(small.size), measured=z_small if small.size else "grid has no alpha in (0, 1)",
-                   tolerance="at the smallest alpha in (0, 1): (M - floor) / s.e. < 4 for Q, R, v",
-                   statement=f"Unstandardised ({g}): for a small enough alpha the gap stays at the Gaussian level.")
-    if s.z_raw:
-        assert book.check(f"IV.unstd-kl.{g}", np.all(s.kl_steps > 0), measured=s.kl_steps.min(), paper_claim="2",
-                          tolerance="exact KL increases at every alpha step, for every m",
-                          statement=f"Unstandardised ({g}): along each m the exact KL divergence grows with alpha "
-                                    f"at every step, so the gap's growth with alpha is a growth with KL."), \
-            s.kl_steps
-        gr, vl = s.v_growth, s.v_late
-        assert book.check(f"IV.unstd-v-time.{g}", gr > 1 and vl[-1] > 4 * vl[0], measured=[gr, vl[-1] / vl[0]],
-                          paper_claim="2", tolerance="growth (last / first quarter) > 1 and late gap > 4 x alpha=0",
-                          statement=f"Unstandardised ({g}): the gap in v grows with time."), (gr, vl)
-    for name, z in s.z_std.items():                   # standardised coordinate-wise mixtures (when run)
-        assert book.check(f"IV.std-floor.{g}.{name}", np.all(z < 4), measured=z.max(), paper_claim="4",
-                          tolerance="every (alpha, m): (M - floor) / s.e. < 4",
-                          statement=f"Standardised coordinate-wise mixtures ({g}): the gap stays at the "
-                                    f"Gaussian level for every alpha and m ({name}; largest ratio to the "
-                                    f"floor {s.std_ratio_max[name]:.2f})."), z
-    if s.kl_span is not None:                         # three alphas or more
-        assert book.check(f"IV.std-kl-span.{g}", s.kl_span > 10, measured=s.kl_span, paper_claim="4",
-                          tolerance="KL(largest alpha) / KL(smallest alpha > 0) > 10, every m",
-                          statement=f"Standardised ({g}): over the same grid the exact KL divergence grows "
-                                    f"by more than an order of magnitude (up to {s.kl_max:.0f} nats)."), s.kl_span
-    for name, z in s.z_shared.items():                # standardised shared-label mixture (when run)
-        ratio = s.shared_ratio[name]
-        # the paper's conclusion for its own mixture read literally: a finding, recorded with its verdict
-        passed = book.check(f"IV.shared-gap.{g}.{name}", z <= 4, measured=[z, ratio], paper_claim="4b",
-                            on_fail=claims.CONTRADICTED, tolerance="(M - floor) / s.e. <= 4 (measured: [z, M / floor])",
-                            statement=f"Standardised shared-label mixture ({g}, alpha = {s.shared_alpha:g}): "
-                                      f"no significant gap to the ODE ({name}).")
-        print(f"IV.shared-gap.{g}.{name}: {passed.verdict} (z = {z:.1f}, ratio {ratio:.2f})")
-    travel = s.travel
-    assert book.check(f"IV.moved.{g}", min(travel.values()) > 10, measured=[min(travel.values()), s.eg_drop],
-                      tolerance="ODE movement / floor > 10 for Q, R and v (measured: [smallest ratio, "
-                                "eg(t_max) / eg(0) of the ODE])",
-                      statement=f"The comparison window is not vacuous ({g}): within t_max the ODE's order "
-                                f"parameters move many times the Gaussian floor."), travel
+    for check in section4_checks.checks(numbers.claim_stats(chapter, results, g), g):
+        recorded = book.add(check)                    # every rule: lib/studies/mixture_dynamics_checks.py
+        assert recorded or not check.asserted, (check.id, check.measured)
+        if not check.asserted:
+            print(f"{check.id}: {recorded.verdict} (measured {check.measured})")
 for g, rows in tables.items():
     book.table({"erf": "I", "relu": "II"}[g], rows, ["Q00", "Q01", "Q10", "Q11", "R00", "R01", "R10", "R11",
                                                      "v0", "v1"], note=f"{n_mixtures} mixtures x {runs} runs, "

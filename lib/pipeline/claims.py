@@ -40,17 +40,9 @@ NOT_FINGERPRINTED = ("results_from",)     # parameters that choose where results
 BOOK = "book"                        # report profile: per chapter, what the book shows (paper bundle or quick)
 
 
-# The verdict vocabulary, used by every check, the report and the landing page.
-REPRODUCED = "reproduced"
-IN_SHAPE = "reproduced in shape, not in level"
-NOT_REPRODUCED = "not reproduced"
-CONTRADICTED = "contradicted"
-NOT_TESTED = "not tested"
-VERDICTS = (REPRODUCED, IN_SHAPE, NOT_REPRODUCED, CONTRADICTED, NOT_TESTED)
-# What a check tests: a statement (of the paper, or ours), the shape of a result (a trend, a flatness), or its
-# level (a number the paper prints, within a band derived from our scatter).
-ASPECTS = ("statement", "shape", "level")
-ON_FAIL = (NOT_REPRODUCED, CONTRADICTED)
+# The verdict vocabulary, used by every check, the report and the landing page (lib.measures.verdicts).
+from ..measures.verdicts import (ASPECTS, CONTRADICTED, IN_SHAPE, NOT_REPRODUCED, NOT_TESTED, ON_FAIL,  # noqa: E402
+                                 REPRODUCED, VERDICTS, Check)
 VERDICT_RULE = (
     "A check that passes is *reproduced*; one that fails gives the verdict it declares: *not reproduced* (our "
     "data do not show what the paper states) or *contradicted* (our data show the opposite); one that the run's "
@@ -206,6 +198,10 @@ class Registry:
         self.claims[id] = claim
         self.save()
         return claim
+
+    def add(self, check: Check) -> Claim:
+        """Record a check decided in the library (:class:`lib.measures.verdicts.Check`)."""
+        return self.check(**check.record)
 
     def table(self, key: str, rows: Mapping[str, list], columns: list[str], *, note: str = "") -> None:
         """Record our version of a paper table (key as in ``PAPER_TABLES``, e.g. "I"), rows label -> values."""

@@ -130,7 +130,8 @@ def _section4_results(p: dict) -> None:
     from ..studies.mixture_dynamics import chapter_sweeps
 
     for setup, grid in _section4_grids(p):
-        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"])
+        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"],
+                       p.get("small_alphas", ()))
 
 
 def _section4_batches(p: dict) -> list[tuple[str, tuple]]:
@@ -144,6 +145,8 @@ def _section4_batches(p: dict) -> list[tuple[str, tuple]]:
         sweeps = [(st, "coordinate", ms, alphas) for st in p["standardize"]]
         if True in p["standardize"]:
             sweeps.append((True, "shared", [ms[0]], [0] + sorted(p["shared_alphas"])))
+        if False in p["standardize"] and p.get("small_alphas"):
+            sweeps.append((False, "coordinate", ms, sorted(p["small_alphas"])))
         for st, variant, s_ms, s_alphas in sweeps:
             for x in range(p["n_mixtures"]):
                 cs = tuple(dict.fromkeys(setup.comparison(a, m, st, variant, x) for m in s_ms for a in s_alphas))

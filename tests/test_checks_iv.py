@@ -1,0 +1,75 @@
+"""The Section IV checks (lib.studies.mixture_dynamics_checks) decide from numbers: fed values inside and
+outside each band, each gives the verdict its rule states (a check cannot pass on numbers that disagree)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from lib.measures.verdicts import CONTRADICTED, NOT_REPRODUCED, NOT_TESTED, REPRODUCED
+from lib.studies import mixture_dynamics_checks as iv
+from lib.studies.mixture_dynamics_numbers import ClaimStats, LevelOff, near_floor
+
+METRICS = ("Q", "R", "v")
+
+
+def good() -> ClaimStats:
+    """Numbers under which every check of the chapter passes."""
+    return ClaimStats(
+        floor={n: 1.0 for n in METRICS}, spread={n: 0.9 for n in METRICS}, floor_scale={n: 0.01 for n in METRICS},
+        travel={n: 50.0 for n in METRICS}, eg_drop=0.3,
+        z_raw={n: np.array([[0.0, 9.0, 12.0, 20.0]]) for n in METRICS}, grows={n: (5.0, 0.5) for n in METRICS},
+        kl_steps=np.array([[1.0, 2.0, 3.0]]), v_growth=3.0, v_late=np.array([0.01, 0.1, 0.2, 0.3]),
+        z_std={n: np.array([[0.0, 1.0, -0.5, 2.0]]) for n in METRICS}, std_ratio_max={n: 1.1 for n in METRICS},
+        kl_max=200.0, z_shared={n: 1.0 for n in METRICS}, shared_ratio={n: 1.1 for n in METRICS},
+        shared_excess={n: (0.1, 0.05) for n in METRICS}, shared_alpha=9.0,
+        level_off={n: LevelOff(30, 40, 0.001) for n in ("Q", "v")},
+        small_alpha=0.1, small_excess={n: (np.array([0.05, 0.1]), 0.05) for n in METRICS})
+
+
+def verdicts(s: ClaimStats) -> dict:
+    return {c.id: c.verdict for c in iv.checks(s, "relu")}
+
+
+def test_every_check_passes_inside_its_band():
+    v = verdicts(good())
+    assert set(v.values()) == {REPRODUCED}, v
+    assert len(v) == 3 + 3 + 3 + 2 + 1 + 1 + 1 + 3 + 1 + 3 + 1
+
+
+@pytest.mark.parametrize("change, check, verdict", [
+    (dict(floor={"Q": 2.0, "R": 1.0, "v": 1.0}), "IV.gaussian.relu.Q", NOT_REPRODUCED),
+    (dict(z_raw={n: np.array([[0.0, 3.9, 12.0, 20.0]]) for n in METRICS}), "IV.unstd-above.relu.R", NOT_REPRODUCED),
+    (dict(grows={n: (1.9, 0.5) for n in METRICS}), "IV.unstd-grows.relu.v", NOT_REPRODUCED),
+    (dict(level_off={n: LevelOff(8, 40, 0.001) for n in ("Q", "v")}), "IV.unstd-levels-off.relu.Q", CONTRADICTED),
+    (dict(level_off={n: LevelOff(22, 40, 0.6) for n in ("Q", "v")}), "IV.unstd-levels-off.relu.v", NOT_REPRODUCED),
+    (dict(level_off={n: LevelOff(6, 6, 0.03) for n in ("Q", "v")}), "IV.unstd-levels-off.relu.v", NOT_TESTED),
+    (dict(kl_steps=np.array([[1.0, -0.1, 3.0]])), "IV.unstd-kl.relu", NOT_REPRODUCED),
+    (dict(v_growth=0.9), "IV.unstd-v-time.relu", NOT_REPRODUCED),
+    (dict(v_late=np.array([0.1, 0.1, 0.2, 0.3])), "IV.unstd-v-time.relu", NOT_REPRODUCED),
+    (dict(z_std={n: np.array([[0.0, 4.1, 0.0, 0.0]]) for n in METRICS}), "IV.std-floor.relu.Q", NOT_REPRODUCED),
+    (dict(kl_max=9.0), "IV.std-far.relu", NOT_REPRODUCED),
+    (dict(shared_excess={n: (2.5, 0.1) for n in METRICS}), "IV.shared-gap.relu.R", CONTRADICTED),
+    (dict(shared_excess={n: (0.3, 0.1) for n in METRICS}), "IV.shared-gap.relu.R", NOT_TESTED),
+    (dict(small_excess={n: (np.array([0.05, 1.0]), 0.1) for n in METRICS}), "IV.unstd-small-alpha.relu",
+     NOT_REPRODUCED),
+    (dict(small_excess={n: (np.array([0.05, 0.1]), 0.2) for n in METRICS}), "IV.unstd-small-alpha.relu", NOT_TESTED),
+    (dict(small_alpha=None, small_excess={}), "IV.unstd-small-alpha.relu", NOT_TESTED),
+    (dict(travel={"Q": 50.0, "R": 9.0, "v": 50.0}), "IV.moved.relu", NOT_REPRODUCED),
+])
+def test_a_value_outside_the_band_gives_the_failing_verdict(change, check, verdict):
+    v = verdicts(dataclasses.replace(good(), **change))
+    assert v[check] == verdict, (check, v[check])
+
+
+def test_near_floor_is_two_sided():
+    assert near_floor(0.1, 0.05) is True                 # 0.1 + 4 x 0.05 < 0.5
+    assert near_floor(0.1, 0.2) is None                  # too coarse to call it small
+    assert near_floor(np.array([0.1, 1.5]), 0.2) is False  # one cell 1.5 - 0.8 > 0.5
+    assert near_floor(0.9, 0.2) is None                  # above half the floor, not by 4 s.e.
+
+
+def test_asserted_checks_are_the_chapters_own_numbers():
+    by_id = {c.id: c for c in iv.checks(good(), "relu")}
+    findings = {i for i, c in by_id.items() if not c.asserted}
+    assert findings == {"IV.unstd-levels-off.relu.Q", "IV.unstd-levels-off.relu.v", "IV.unstd-small-alpha.relu",
+                        "IV.shared-gap.relu.Q", "IV.shared-gap.relu.R", "IV.shared-gap.relu.v"}
