@@ -13,6 +13,7 @@
 #   GPU_CHECK_CHAPTERS  chapters of step 3, in this order (default: every chapter with --results-only)
 #   GPU_CHECK_PROFILE   profile of step 3 (default paper; quick is a small trial)
 #   GPU_CHECK_ON_CPU=1  run anyway without CUDA (a trial of the script itself, with GPU_CHECK_PROFILE=quick)
+#   GPU_CHECK_SKIP      steps 1 and 2 to leave out, by name: "tests", "bench" (e.g. when only results are needed)
 # Needs only python3 with torch, numpy, scipy, tqdm and pyyaml (pytest optional). Without CUDA it stops at once.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,12 +50,19 @@ if [ "${GPU_CHECK_ON_CPU:-0}" != 1 ] && ! $PY -c "import torch, sys; sys.exit(0 
 fi
 $PY -c "import torch; print('gpu-check on', torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'the CPU', 'torch', torch.__version__)"
 
-if $PY -c "import pytest" 2>/dev/null; then
+wanted() { [[ " ${GPU_CHECK_SKIP:-} " != *" $1 "* ]]; }
+if ! wanted tests; then
+  skipped+=("GPU tests (GPU_CHECK_SKIP)")
+elif $PY -c "import pytest" 2>/dev/null; then
   step "GPU tests" 30 $PY -m pytest -p no:cacheprovider -m gpu -q tests/test_sgd.py tests/test_ode.py
 else
   skipped+=("GPU tests (pytest is not installed)")
 fi
-step "benchmark record" 90 $PY -m lib bench --no-scaling --save --out "$OUT"
+if wanted bench; then
+  step "benchmark record" 90 $PY -m lib bench --no-scaling --save --out "$OUT"
+else
+  skipped+=("benchmark record (GPU_CHECK_SKIP)")
+fi
 chapters=${GPU_CHECK_CHAPTERS:-$($PY -c "from lib.pipeline.paper import RESULTS_ONLY; print(' '.join(RESULTS_ONLY))")}
 for stem in $chapters; do
   step "paper results of $stem" 60 $PY -m lib paper --results-only --profile "${GPU_CHECK_PROFILE:-paper}" "$stem"
