@@ -78,6 +78,7 @@ shown.note()
 
 # %%
 import numpy as np
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from lib.studies import hidden_manifold as study
@@ -93,8 +94,8 @@ checks = study.checks(N_values, ratio, K, M, f, samples, repeats, seed)   # repe
 # The order parameters involve $f$ only through three Gaussian averages. The library computes them by
 # adaptive quadrature for any $f$; where a closed form exists we compare.
 
-# %%
-print(study.fold_constants_text(constants))
+# %% tags=["remove-input"]
+display(Markdown(study.fold_constants_table(constants)))
 abc_error = study.abc_error(constants)
 glue("abc_error", f"{abc_error:.0e}", display=False)
 
@@ -128,7 +129,7 @@ glue("N_large", f"{N_values[-1]}", display=False)
 # covariance, which stays at the sampling level.
 # ```
 #
-# The gap between the formula and the exact finite-size covariance falls from
+# The gap between the formula and the exact finite-size covariance ({numref}`fig-gep-gap`) falls from
 # {glue:text}`gep_gap_small` at $N=${glue:text}`N_small` to {glue:text}`gep_gap_large` at
 # $N=${glue:text}`N_large`, a fitted power law $N^{\,s}$ with $s=${glue:text}`gep_slope`: at least as fast
 # as the $N^{-1/2}$ expected from the diagonal fluctuations of $FF^\top$. The Monte Carlo estimate
@@ -157,10 +158,13 @@ glue("se_kurt", f"{se_kurt:.3f}", display=False)
 # averaged over the draws, with two standard errors of that average.
 # ```
 #
-# The largest excess kurtosis is {glue:text}`max_exkurt`, against a sampling standard error of
-# {glue:text}`se_kurt`.
+# The largest excess kurtosis is {glue:text}`max_exkurt` ({numref}`fig-gep-gaussianity`), against a sampling
+# standard error of {glue:text}`se_kurt`. The next chapter, {doc}`02b_ode`, builds the ODE of the order
+# parameters on this property.
 #
 # ### Claims checked
+#
+# Each check is recorded with its verdict for the reproduction report, {doc}`99_report`.
 #
 # 1. Quadrature reproduces the closed forms of $a, b, c$ to $10^{-8}$.
 # 2. The Monte Carlo covariance matches the exact one within 5 standard errors of a sampled

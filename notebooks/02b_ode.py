@@ -40,8 +40,8 @@
 # $w = (v, -\tilde v)$, so that the error is $\hat y - y = \sum_a w_a\, g(z_a)$. Three kinds of Gaussian
 # averages appear:
 #
-# $$ I_2(a,b) = \mathbb E[g(z_a)g(z_b)],\quad I_3(k,b,a) = \mathbb E[g'(z_k)\,z_b\,g(z_a)],\quad
-#    I_4(k,l,a,b) = \mathbb E[g'(z_k)g'(z_l)g(z_a)g(z_b)] . $$
+# $$ \begin{aligned} I_2(a,b) &= \mathbb E[g(z_a)g(z_b)], \qquad I_3(k,b,a) = \mathbb E[g'(z_k)\,z_b\,g(z_a)],\\
+#    I_4(k,l,a,b) &= \mathbb E[g'(z_k)g'(z_l)g(z_a)g(z_b)] . \end{aligned} $$
 #
 # For $g(x)=\operatorname{erf}(x/\sqrt2)$ all three have closed forms (Saad and Solla): for instance
 # $I_2(a,b) = \frac2\pi\arcsin\big(C_{ab}/\sqrt{(1+C_{aa})(1+C_{bb})}\big)$; $I_3$ is a ratio of minors
@@ -63,16 +63,17 @@
 # **The equations.** With $\delta = D/N$, learning rate $\eta$ and the spectral factor
 # $d(\rho) = (c-a^2-b^2)\,\delta + b^2\rho$ (eqs. S41-S47 of the paper, in this notation):
 #
-# $$\frac{d r_{km}(\rho)}{dt} = -\frac\eta\delta\Big[d(\rho)\sum_{j\le K}G_{kj}\,r_{jm}(\rho)
-#    + b\rho\sum_{n\le M}G_{k,K+n}\,t_{nm}(\rho)\Big],$$
+# $$\begin{aligned}\frac{d r_{km}(\rho)}{dt} = -\frac\eta\delta\Big[&d(\rho)\sum_{j\le K}G_{kj}\,r_{jm}(\rho)\\
+#    &+ b\rho\sum_{n\le M}G_{k,K+n}\,t_{nm}(\rho)\Big],\end{aligned}$$
 #
-# $$\frac{d\sigma_{kl}(\rho)}{dt} = X_{kl}(\rho) + X_{lk}(\rho)
-#    + \eta^2 v_kv_l\Big[(c-a^2-b^2)\rho + \frac{b^2\rho^2}{\delta}\Big]\,\mathcal I_{kl},\qquad
-#    X_{kl} = -\frac\eta\delta\Big[d(\rho)\sum_{j}G_{kj}\,\sigma_{jl}(\rho) + b\rho\sum_n G_{k,K+n}\,r_{ln}(\rho)\Big],$$
+# $$\begin{aligned}\frac{d\sigma_{kl}(\rho)}{dt} &= X_{kl}(\rho) + X_{lk}(\rho)
+#    + \eta^2 v_kv_l\Big[(c-a^2-b^2)\rho + \frac{b^2\rho^2}{\delta}\Big]\,\mathcal I_{kl},\\
+#    X_{kl}(\rho) &= -\frac\eta\delta\Big[d(\rho)\sum_{j}G_{kj}\,\sigma_{jl}(\rho)
+#    + b\rho\sum_n G_{k,K+n}\,r_{ln}(\rho)\Big],\end{aligned}$$
 #
-# $$\frac{d\Omega_{kl}}{dt} = -\eta\,(U_{kl}+U_{lk}) + c\,\eta^2 v_kv_l\,\mathcal I_{kl},\qquad
-#    U_{kl} = v_k\sum_a w_a\, I_3(k,l,a),\qquad
-#    \frac{dv_k}{dt} = -\eta\sum_a w_a\, I_2(k,a),$$
+# $$\begin{aligned}\frac{d\Omega_{kl}}{dt} &= -\eta\,(U_{kl}+U_{lk}) + c\,\eta^2 v_kv_l\,\mathcal I_{kl},\qquad
+#    U_{kl} = v_k\sum_a w_a\, I_3(k,l,a),\\
+#    \frac{dv_k}{dt} &= -\eta\sum_a w_a\, I_2(k,a),\end{aligned}$$
 #
 # where $\mathcal I_{kl} = \sum_{a,b}w_aw_b\,I_4(k,l,a,b)$. The terms in $\eta^2$ come from the square of
 # one SGD step (the step is $O(\eta/\sqrt N)$ in each of $N$ directions) and are kept. The generalisation
@@ -109,7 +110,6 @@ globals().update(shown.parameters)
 shown.note()
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from myst_nb import glue
 
@@ -139,9 +139,9 @@ data = study.chapter_data(globals())   # every cached result of the page: cells,
 # initial condition converges as $N$ grows.
 
 # %%
-t0, t0_ode, t0_sgd = study.start_gaps(data)
-print("largest |ODE(t=0) - order parameters of the weights| (float64):", f"{t0_ode:.1e}")
-print("largest |SGD record(t=0) - order parameters of the weights| (the SGD runs in float32):", f"{t0_sgd:.1e}")
+t0, t0_ode, t0_sgd = study.start_gaps(data)   # largest |ODE(t=0) or SGD record(t=0) - order parameters of the weights|
+
+# %% tags=["remove-input"]
 glue("t0_ode", f"{t0_ode:.0e}", display=False)
 glue("t0_sgd", f"{t0_sgd:.0e}", display=False)
 
@@ -165,10 +165,10 @@ glue("t0_sgd", f"{t0_sgd:.0e}", display=False)
 # constant $\tilde T$ (or with RK4) and our ODE, beside the per-run gap between SGD and our ODE.
 
 # %%
-conventions = study.convention_summary(data)
-display(Markdown(conventions.markdown()))
+conventions = study.convention_summary(data)   # tLog-RMSE of each convention against our ODE, and SGD's gap
 
 # %% tags=["remove-input"]
+display(Markdown(conventions.markdown()))
 euler_ratio, tilde_ratio = conventions.ratio("rk4"), conventions.ratio("tilde")
 glue("euler_ratio", f"{100 * euler_ratio:.0f}%", display=False)
 glue("tilde_ratio", f"{100 * tilde_ratio:.0f}%", display=False)
@@ -184,7 +184,6 @@ glue("tilde_ratio", f"{100 * tilde_ratio:.0f}%", display=False)
 fig = figures.trajectories_figure(data.cells)
 style.savefig(fig, "ode_vs_sgd")
 glue("fig_ode_vs_sgd", fig, display=False)
-plt.close(fig)
 glue("N", f"{N}", display=False)
 glue("D", f"{D}", display=False)
 glue("runs", f"{runs}", display=False)
@@ -198,21 +197,23 @@ glue("lr", f"{lr:g}", display=False)
 # The ODE (solid) against online SGD (dashed: mean of the runs, shaded: ± one standard deviation over
 # runs) under Gaussian latent inputs, $N=${glue:text}`N`, $D=${glue:text}`D`, $K=M=2$,
 # $\eta=${glue:text}`lr`, $f=\operatorname{sgn}$, {glue:text}`runs` runs from one initial condition, up to
-# $t=${glue:text}`t_max`. One row
-# per activation; from left to right the generalisation error and the components of $Q$, $R$ and $v$.
+# $t=${glue:text}`t_max`. One column
+# per activation; from top to bottom the generalisation error and the components of $Q$, $R$ and $v$.
+# The paper draws no such figure; its Gaussian floor is the $\alpha=0$ row of Tables I and II of its first
+# version, compared in the table below.
 # ```
 #
-# On this scale the mean of the runs lies on the ODE, and the run-to-run band is barely wider than the
+# On the scale of {numref}`fig-ode-vs-sgd` the mean of the runs lies on the ODE, and the run-to-run band is barely wider than the
 # lines. The table puts numbers on it: per component, the tLog-RMSE (the root mean square difference over
 # the recorded, log-spaced times $t>0$, our reading of the paper's eq. 18; see `lib.measures.metrics`) of each run
 # against the ODE averaged over runs, the same for the mean of the runs, and the paper's values for
 # Gaussian inputs ($\alpha=0$ in its appendix Tables I and II, 001 version).
 
 # %%
-floors = study.floor_summary(data)
-display(Markdown(floors.markdown()))
+floors = study.floor_summary(data)             # per component: ours (per run, mean of runs) and the paper's
 
 # %% tags=["remove-input"]
+display(Markdown(floors.markdown()))
 floor_ratio = {g: floors.floor_ratio(g) for g in activations}
 run_ratio = {g: floors.run_ratio(g) for g in activations}
 for g in ["erf", "relu"]:
@@ -233,7 +234,8 @@ glue("floor_ratio_max", f"{max(floor_ratio.values()):.2f}", display=False)
 # finite-size noise of SGD. Its text does not let us say what (it does mention discarding initial
 # conditions on which Gaussian SGD and its ODE differed markedly, section IV of 001); the convention table
 # above shows that neither the constant-$\tilde T$ teacher term nor the Euler step accounts for it. The
-# later chapters measure non-Gaussian inputs against *our* Gaussian floor.
+# later chapters ({doc}`04_mixture_dynamics`, {doc}`06_universality`) measure non-Gaussian inputs against
+# *our* Gaussian floor.
 #
 # ## Convergence as $N$ grows
 #
@@ -245,14 +247,15 @@ glue("floor_ratio_max", f"{max(floor_ratio.values()):.2f}", display=False)
 # common slope $s$, by least squares; the slope's standard error comes from the residual scatter.
 
 # %%
-fits = study.convergence_fits(data)
+fits = study.convergence_fits(data)            # common-slope fit per activation and order parameter
+
+# %% tags=["remove-input"]
 display(Markdown(study.slope_table(fits)))
 
 # %% tags=["remove-input"]
 fig = figures.convergence_figure(data.convergence, fits)
 style.savefig(fig, "ode_convergence")
 glue("fig_convergence", fig, display=False)
-plt.close(fig)
 slope_margin = 0.3                                     # the claim: slope below -0.3 (theory -0.5)
 worst_se = max(fits[g]["all"].stderr for g in activations)
 glue("seeds", f"{seeds}", display=False)
@@ -275,11 +278,13 @@ for g in ["erf", "relu"]:
 # intercept), slope ± standard error in the legend; dotted: $N^{-1/2}$.
 # ```
 #
-# The fitted slopes (table; the last column fits the geometric mean of the three gaps) agree with the
+# The fitted slopes (table and {numref}`fig-ode-convergence`; the last column fits the geometric mean of the three gaps) agree with the
 # $-1/2$ of the theory within their standard errors. Fitting the geometric mean of the three gaps gives
 # {glue:text}`slope_erf` for erf and {glue:text}`slope_relu` for ReLU.
 #
 # ### Claims checked
+#
+# Each check is recorded with its verdict for the reproduction report, {doc}`99_report`.
 #
 # 1. **The floor.** At the comparison's configuration, every component of the tLog-RMSE between the mean
 #    of the SGD runs and the ODE is not larger than the paper's $\alpha=0$ value (Tables I and II of 001).

@@ -39,7 +39,7 @@ seed = 0
 
 # %%
 import numpy as np
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from lib.studies import lemmas as study
@@ -69,15 +69,17 @@ glue("lemma_remainders_fig", fig, display=False)
 # ```{glue:figure} lemma_remainders_fig
 # :name: fig-lemma-remainders
 #
-# Left: remainder of Lemma II.1 for standard Gaussian inputs. Right: Lemma V.1 for two standardised
+# Left: remainder of Lemma II.1 (the paper's eq. S6) for standard Gaussian inputs. Right: Lemma V.1 for two standardised
 # $\mathrm{GM}(\alpha, m)$ variables; dashed, the remainder of eq. 21 (first order in $\epsilon$), solid,
 # after adding the per-component-pair first-order term (second order). Dotted: slope 2.
 # ```
 
 # %%
-v1_slopes0, v1_slopes1 = study.v1_slopes(v1)
+v1_slopes0, v1_slopes1 = study.v1_slopes(v1)   # fitted orders of the V.1 remainders, before / after the term
+
+# %% tags=["remove-input"]
 glue("v1_slope1_min", f"{min(v1_slopes1):.2f}", display=False)
-Markdown(study.lemma_table(ii1, v1, eps_values))
+display(Markdown(study.lemma_table(ii1, v1, eps_values)))
 
 # %% [markdown]
 # The last column is the difference between the mixture's correlation and the Gaussian one at the same
@@ -93,7 +95,9 @@ Markdown(study.lemma_table(ii1, v1, eps_values))
 
 # %%
 v3 = study.v3_grid(functions, laws, seed=seed, lorentz_seeds=lorentz_seeds)
-Markdown(study.v3_table(v3, functions))
+
+# %% tags=["remove-input"]
+display(Markdown(study.v3_table(v3, functions)))
 
 # %% tags=["remove-input"]
 worst_sgn = study.worst_gap(v3, "sgn")
@@ -111,7 +115,7 @@ glue("gmm_sgn_gap", f"{abs(v3[('sgn', 'gmm')]['gap']):.3f}", display=False)
 # excess kurtosis like $D^{-1}$, and the skewness like $D^{-1}$ as well, because the weights $F$ have random
 # signs (with weights of one sign it would shrink only like $D^{-1/2}$). The lemma becomes true in the limit
 # in which the theory is stated.
-# The next figure measures $\mathbb E[f(u)]$ for $u = C\cdot F/|F|$ against the Gaussian with the same mean
+# {numref}`fig-projection-gap` measures $\mathbb E[f(u)]$ for $u = C\cdot F/|F|$ against the Gaussian with the same mean
 # and variance.
 
 # %%
@@ -138,7 +142,7 @@ glue("se_floor", f"{se_floor:.3f}", display=False)
 #
 # ## The appendix figure: sample means of $f(x)$
 #
-# The paper's appendix shows histograms of sample means of $f(x)$ under a standardised mixture and under
+# The paper's appendix (its Fig. S2, {numref}`fig-sample-means` here) shows histograms of sample means of $f(x)$ under a standardised mixture and under
 # the Gaussian. Both are centred on the respective expectations (the central limit theorem for sample
 # means); whether the two centres coincide is Lemma V.3 for this mixture.
 
@@ -155,11 +159,14 @@ glue("sample_means_fig", fig, display=False)
 # :name: fig-sample-means
 #
 # Distribution of sample means of $f(x)$ over many draws of sample size as in the parameters, for a
-# standardised mixture and a standard Gaussian. Vertical lines: exact expectations.
+# standardised mixture and a standard Gaussian. Vertical lines: exact expectations (paper Fig. S2; Fig. S1
+# of its first version).
 # ```
 
 # %% [markdown]
 # ## Checks
+#
+# Each check is recorded with its verdict for the reproduction report, {doc}`99_report`.
 
 # %%
 from lib.pipeline import claims

@@ -54,7 +54,7 @@ print(page.summary())
 # %% [markdown]
 # ## The stored records
 #
-# One line per record. *Engine* is the batched SGD engine (`lib.core.sgd.simulate_sgd`,
+# One column per record. *Engine* is the batched SGD engine (`lib.core.sgd.simulate_sgd`,
 # {glue:text}`full_runs` runs in the full benchmark); *loop* is a plain numpy loop that trains one run one
 # step at a time, measured in the same process right before the engine, so their ratio is free of
 # day-to-day drift. The *GEMM floor* is the
@@ -63,8 +63,8 @@ print(page.summary())
 # order-parameter equations to $t=100$ with Euler steps $dt=0.01$ (lib.core.ode), beside the
 # {glue:text}`cpp_seconds` s of the compiled C++ reference code on one core of a 2-core machine.
 
-# %%
-display(Markdown(study.records_table(shown, rows)))
+# %% tags=["remove-input"]
+display(Markdown(study.records_by_quantity(shown, rows)))
 
 # %% tags=["remove-input"]
 h = bench.headline(main)

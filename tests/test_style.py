@@ -95,3 +95,101 @@ def test_legibility_flags_wide_figures_and_small_fonts():
     finally:
         for f in (ok, wide, small):
             plt.close(f)
+
+
+# ------------------------------------------------------------------------------ every figure of the book
+# Each figures function of lib.studies, drawn from small inputs (synthetic, or the tiny settings the modules'
+# own tests use), measured from the Figure object: at most MAX_WIDTH_IN wide (its saved, tight box) and no
+# visible text below MIN_DISPLAY_PT once the book shrinks it to the column (style.legibility).
+
+def _hidden_manifold():
+    from lib.studies import hidden_manifold as hm
+
+    N_values = np.array([250.0, 500.0, 1000.0, 2000.0])             # the chapter's grid (log ticks 3x10^2 ...)
+    gaps = hm.CovarianceGaps(N=N_values, gep=0.1 / np.sqrt(N_values), mc=np.full(4, 1e-3), slope=-0.5,
+                             intercept=np.log(0.1))
+    res = hm.run_checks(hm.checks([40], 0.5, 2, 2, "sgn", 200, 1, 0))[40]
+    yield "hidden_manifold.gap_figure", hm.gap_figure(gaps, 20_000, 0.5)
+    yield "hidden_manifold.gaussianity_figure", hm.gaussianity_figure(res, hm.cumulants(res, 200), 2, 2)
+
+
+def _gaussian_mixtures():
+    from lib.studies import gaussian_mixtures as gm
+
+    alphas, ms = [0, 1, 3, 5, 7, 9], [1, 2, 3, 4, 5]
+    grid = np.outer(np.arange(1, len(ms) + 1), np.square(alphas)).astype(float)
+    tables = {name: {False: grid * s, True: grid * s / 10} for name, s in
+              (("exact", 50.0), ("exact_first", 50.0), ("knn_full", -5.0), ("exact_one", 0.1), ("knn_one", 0.1))}
+    yield "gaussian_mixtures.per_coordinate_figure", gm.per_coordinate_figure(tables, alphas, ms, 500)
+    yield "gaussian_mixtures.knn_vs_exact_figure", gm.knn_vs_exact_figure(tables, 500)
+
+
+def _lemmas():
+    from lib.studies import lemmas
+
+    eps = [0.1, 0.03, 0.01]
+    ii1, v1 = lemmas.remainders([["erf", "erf"], ["sgn", "sgn"], ["relu", "relu"]], eps, alpha=3.0, m=2, seed=0)
+    yield "lemmas.remainders_figure", lemmas.remainders_figure(ii1, v1, eps)
+    yield "lemmas.projection_figure", lemmas.projection_figure(
+        lemmas.projections([1, 4, 16], samples=500, seed=0, alpha=3.0, m=2))
+    yield "lemmas.sample_means_figure", lemmas.sample_means_figure(
+        lemmas.sample_mean_study(20, 50, seed=0, alpha=3.0, m=2), 3.0, 2)
+
+
+def _performance():
+    from lib.studies import performance
+
+    stored = performance.gather("none", 1)
+    yield "performance.scaling_figure", performance.scaling_figure(stored.shown, stored.main)
+    yield "performance.breakdown_figure", performance.breakdown_figure(stored.shown)
+
+
+def _schematic():
+    from lib.studies.schematic import draw_schematic
+
+    yield "schematic.draw_schematic", draw_schematic()
+
+
+def _ode_vs_sgd():
+    from lib.pipeline.chapters import parameter_defaults
+    from lib.studies import ode_vs_sgd as study
+    from lib.studies import ode_vs_sgd_figures as figures
+
+    tiny = {"activations": ["erf", "relu"], "N": 40, "D": 20, "runs": 2, "t_max": 1.0, "N_values": [20, 30, 40, 50, 60],
+            "seeds": 2, "conv_runs": 1, "conv_t_max": 0.2, "points": 8}
+    data = study.chapter_data({**parameter_defaults("02b_ode"), **tiny})
+    yield "ode_vs_sgd_figures.trajectories_figure", figures.trajectories_figure(data.cells)
+    yield "ode_vs_sgd_figures.convergence_figure", figures.convergence_figure(data.convergence,
+                                                                              study.convergence_fits(data))
+
+
+def _mixture_dynamics():
+    from lib.studies import mixture_dynamics_figures as figures
+    from lib.studies.mixture_dynamics import Chapter
+
+    params = dict(activations=["relu", "erf"], f="sgn", ms=[2, 3], alphas=[0, 3, 9], appendix_ms=[2],
+                  appendix_alphas=[0, 9], shared_alphas=[9], small_alphas=[0.5], standardize=[False, True],
+                  n_mixtures=1, runs=2, N=60, D=30, K=2, M=2, lr=0.2, t_max=0.5, seed=0)
+    chapter = Chapter(**params)
+    results = chapter.sweeps()
+    for name, fig in figures.activation_figures(chapter, results, "relu").items():
+        yield f"mixture_dynamics_figures.{name}", fig
+    yield "mixture_dynamics_figures.placeholder", figures.placeholder("not run under these parameters")
+
+
+FIGURE_MODULES = [_hidden_manifold, _gaussian_mixtures, _lemmas, _performance, _schematic, _ode_vs_sgd,
+                  _mixture_dynamics]
+
+
+@pytest.mark.parametrize("make", FIGURE_MODULES, ids=lambda f: f.__name__.strip("_"))
+def test_every_figure_reads_at_the_column_width(make):
+    """Every figure the module makes: <= MAX_WIDTH_IN wide and every visible text >= MIN_DISPLAY_PT on screen."""
+    bad = {}
+    for name, fig in make():
+        try:
+            read = style.legibility(fig)
+            if not read["ok"]:
+                bad[name] = read
+        finally:
+            plt.close(fig)
+    assert not bad, bad

@@ -139,6 +139,19 @@ def knn_table(tables: dict, alphas, ms) -> str:
     return "\n".join(lines)
 
 
+def knn_pivot_table(tables: dict, alphas, ms) -> str:
+    """Markdown pivot of :func:`knn_table`: one row per setting and m, one column per alpha, each cell
+    "k-NN estimate / exact" (nats, first mixture of the cell, whole dimension D)."""
+    head = "| setting | $m$ | " + " | ".join(f"$\\alpha$ = {a:g}" for a in alphas) + " |"
+    lines = [head, "|---|---|" + "---:|" * len(alphas)]
+    for st in (False, True):
+        for i, m in enumerate(ms):
+            cells = " | ".join(f"{tables['knn_full'][st][i, j]:.1f} / {tables['exact_first'][st][i, j]:.1f}"
+                               for j in range(len(alphas)))
+            lines.append(f"| {'standardised' if st else 'raw'} | {m} | {cells} |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------------
 # Figures (matplotlib is imported only when one is drawn)
 # ------------------------------------------------------------------------------------------------

@@ -46,6 +46,14 @@ def fold_constants_text(rows) -> str:
     return "\n".join(lines)
 
 
+def fold_constants_table(rows) -> str:
+    """The rows of :func:`fold_constants_rows` as a Markdown table (it wraps in the book's column)."""
+    lines = ["| $f$ | $a$ | $b$ | $c$ | \\|quadrature − closed form\\| |", "|---|---:|---:|---:|---:|"]
+    for name, a, b, c, err in rows:
+        lines.append(f"| {name} | {a:.6f} | {b:.6f} | {c:.6f} | {'no closed form' if err is None else f'{err:.1e}'} |")
+    return "\n".join(lines)
+
+
 def abc_error(rows) -> float:
     """Largest |quadrature - closed form| over the rows that have a closed form."""
     return max(r[4] for r in rows if r[4] is not None)
@@ -123,15 +131,19 @@ def gap_figure(gaps: CovarianceGaps, samples: int, ratio: float):
     """Log-log: the formula's gap and the Monte Carlo error against N, the fitted power law and N^-1/2."""
     import matplotlib.pyplot as plt
 
+    from . import style
+
     Ns, slope = gaps.N, gaps.slope
     fig, ax = plt.subplots()
     ax.loglog(Ns, gaps.gep, "o-", label="GEP formula vs exact finite-$N$ covariance")
     ax.loglog(Ns, gaps.mc, "s--", label=f"Monte Carlo ({samples} samples) vs exact")
     ax.loglog(Ns, np.exp(gaps.intercept) * Ns ** slope, ":", color="gray", label=f"fit $\\propto N^{{{slope:.2f}}}$")
     ax.loglog(Ns, gaps.gep[0] * np.sqrt(Ns[0] / Ns), "-.", color="k", lw=1, label="$\\propto N^{-1/2}$")
+    style.log_axis(ax, "x", ticks=Ns)                 # the N values themselves, no overlapping minor labels
+    style.log_axis(ax, "y")
     ax.set_xlabel("$N$  ($D = %.2g\\,N$)" % ratio)
     ax.set_ylabel("max |difference| over $Q$, $R$ entries")
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), borderaxespad=0)   # below: never on the data
     return fig
 
 

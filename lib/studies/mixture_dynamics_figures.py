@@ -30,16 +30,17 @@ def components(x, name):
 
 def plot_example(res, fig_name):
     """Figs. 3 and 5: eg, Q, R, v against t: ODE solid, SGD mean dashed with a +-1 std band over runs
-    (``res``: a :class:`lib.measures.compare.ComparisonResult`). Four axes."""
+    (``res``: a :class:`lib.measures.compare.ComparisonResult`). Four axes, two by two (10 inches wide at most,
+    lib.studies.style), each legend right of its panel."""
     t = res.sgd.t
     keep = t > 0
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
+    fig, grid = plt.subplots(2, 2, figsize=(9.4, 6.2), sharex=True)
+    axes = grid.ravel()
     ax = axes[0]
     ax.plot(t[keep], res.ode.eg[0, keep], color="k", label="ODE")
     style.band(ax, t[keep], res.sgd.eg.mean(0)[keep], res.sgd.eg.std(0)[keep], COMP_COLORS[0], label="SGD")
     ax.set_yscale("log")
     ax.set_ylabel(r"$\epsilon_g$")
-    ax.legend()
     for ax, name in zip(axes[1:], METRICS):
         sgd, ode = components(getattr(res.sgd, name), name), components(getattr(res.ode, name), name)
         for c, ((lab, xs), (_, xo)) in enumerate(zip(sgd, ode)):
@@ -47,10 +48,12 @@ def plot_example(res, fig_name):
             ax.plot(t[keep], xo[0, keep], color=color, label=lab)
             style.band(ax, t[keep], xs.mean(0)[keep], xs.std(0)[keep], color)
         ax.set_ylabel(LABELS[name])
-        ax.legend(ncol=2, fontsize=8)
-    for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel("$t$")
+    style.log_axis(axes[0], "y")
+    for i, ax in enumerate(axes):
+        style.log_axis(ax, "x")
+        if i >= 2:
+            ax.set_xlabel("$t$")
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), borderaxespad=0, handlelength=1.5)
     fig.tight_layout()
     style.savefig(fig, fig_name)
     return fig
@@ -66,8 +69,8 @@ def plot_vgap(sw, fig_name, m):
     for j, a in enumerate(sw.alphas):
         ax.plot(t[keep], sw.vgap[i, j].mean(0)[keep], color=plt.cm.viridis(j / max(1, len(sw.alphas) - 1)),
                 label=rf"$\alpha$ = {a:g}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    style.log_axis(ax, "x")
+    style.log_axis(ax, "y")
     ax.set_xlabel("$t$")
     ax.set_ylabel(r"mean $|\langle v\rangle_{\mathrm{SGD}} - v_{\mathrm{ODE}}|$")
     ax.legend(ncol=2)
@@ -77,35 +80,42 @@ def plot_vgap(sw, fig_name, m):
 
 def plot_tlog_vs_kl(sw, ex, fig_name, inset_panel, inset_at, legend_panel, m_in, alpha_in):
     """Fig. 6: tLog-RMSE of Q, R, v against the exact KL divergence, one curve per m (standard error shaded),
-    the metric's scale dotted, and an inset (in panel ``inset_panel``, at ``inset_at``) with the example's Q
-    trajectories (solid ODE, dashed SGD); the legend goes to panel ``legend_panel``. Three axes and the inset."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    the metric's scale dotted, and an inset (in panel ``inset_panel``, at ``inset_at``, axes fraction) with the
+    example's Q trajectories (solid ODE, dashed SGD). Panels two by two (10 inches wide at most): Q, R on
+    top, v below left; the fourth cell holds the legend. ``legend_panel`` names the panel whose curves the
+    legend lists (all three panels share them). Three axes, the legend's cell and the inset."""
+    fig, grid = plt.subplots(2, 2, figsize=(9.4, 6.8))
+    axes = grid.ravel()
     for ax, name in zip(axes, METRICS):
         mean, se = sw.mean(name), sw.sem(name)
         for i, m in enumerate(sw.ms):
             kl = sw.kl_mean()[i]
             color = style.PALETTE[i % len(style.PALETTE)]
-            ax.plot(kl, mean[i], "o-", color=color, ms=4, label=f"m = {m}")
+            ax.plot(kl, mean[i], "o-", color=color, ms=4, label=f"$m$ = {m}")
             ax.fill_between(kl, mean[i] - se[i], mean[i] + se[i], color=color, alpha=0.25, lw=0)
-        ax.axhline(sw.scale_mean(name), color="k", ls=":", lw=1.2, label="scale E|x|")
+        ax.axhline(sw.scale_mean(name), color="k", ls=":", lw=1.2, label=r"the metric's scale $\mathbb{E}|x|$")
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlim(left=-0.5)
-        ax.set_yscale("log")
         ax.set_ylim(mean.min() / 2.5, 3 * max(sw.scale_mean(name), mean.max()))
+        style.log_axis(ax, "y")
         ax.set_xlabel(r"$D_{\mathrm{KL}}(P\,\|\,\mathcal{N})$ (nats, exact)")
         ax.set_ylabel(rf"$\mathcal{{M}}$({LABELS[name]})")
-    axes[legend_panel].legend(loc="center left")
+    key = axes[3]
+    key.axis("off")
+    handles, labels = axes[legend_panel].get_legend_handles_labels()
+    handles += [plt.Line2D([], [], color="k", lw=1), plt.Line2D([], [], color="k", lw=1, ls="--")]
+    labels += [f"inset: ODE, $Q$ of the example\n($m$ = {m_in}, $\\alpha$ = {alpha_in:g})", "inset: SGD, mean of runs"]
+    key.legend(handles, labels, loc="center", borderaxespad=0)
     inset = axes[inset_panel].inset_axes(inset_at)
     t = ex.sgd.t
     keep = t > 0
     for c, ((lab, xs), (_, xo)) in enumerate(zip(components(ex.sgd.Q, "Q"), components(ex.ode.Q, "Q"))):
         inset.plot(t[keep], xo[0, keep], color=COMP_COLORS[c], lw=1)
         inset.plot(t[keep], xs.mean(0)[keep], color=COMP_COLORS[c], lw=1, ls="--")
-    inset.set_xscale("log")
-    inset.tick_params(labelsize=7)
+    style.log_axis(inset, "x")
+    inset.yaxis.set_major_locator(plt.MaxNLocator(3))
     inset.set_facecolor("white")
-    inset.text(0.03, 0.95, rf"$Q$, $m$ = {m_in}, $\alpha$ = {alpha_in:g}", transform=inset.transAxes, fontsize=8,
-               va="top")
+    inset.text(0.03, 0.95, "$Q$", transform=inset.transAxes, va="top")
     inset.grid(False)
     fig.tight_layout()
     style.savefig(fig, fig_name)
@@ -116,8 +126,9 @@ def plot_shared(res, coord, shared, fig_name, m):
     """The shared-label contrast: diagonal components of Q and R, and v, for the standardised coordinate-wise
     (``coord``) and shared-label (``shared``) examples against the ODE; right, M(Q) relative to its Gaussian
     level against alpha for each sweep of ``res`` (:func:`lib.studies.mixture_dynamics.chapter_sweeps`) with
-    ``m`` components. Four axes."""
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
+    ``m`` components. Four axes, two by two, one legend below them all (10 inches wide at most)."""
+    fig, grid = plt.subplots(2, 2, figsize=(9.4, 7.4))
+    axes = grid.ravel()
     t = coord.sgd.t
     keep = t > 0
     for ax, name in zip(axes[:3], METRICS):
@@ -131,10 +142,9 @@ def plot_shared(res, coord, shared, fig_name, m):
                        label="coordinate-wise, standardised" if c == 0 else None)
             style.band(ax, t[keep], xs.mean(0)[keep], xs.std(0)[keep], style.PALETTE[3], ls="-.",
                        label="shared label, standardised" if c == 0 else None)
-        ax.set_xscale("log")
+        style.log_axis(ax, "x")
         ax.set_xlabel("$t$")
         ax.set_ylabel(LABELS[name] + (" (diagonal)" if name != "v" else ""))
-    axes[0].legend(fontsize=8)
     ax = axes[3]
     sh = res["shared"]
     floor = res[True].mean("Q")[0, 0]
@@ -147,12 +157,13 @@ def plot_shared(res, coord, shared, fig_name, m):
         ax.errorbar(sw.alphas, sw.mean("Q")[i] / floor, yerr=sw.sem("Q")[i] / floor, fmt=fmt, color=color,
                     ms=4, capsize=2, label=lab)
     ax.axhline(1, color="k", lw=1, ls=":")
-    ax.set_yscale("log")
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi * (hi / lo) ** 0.6)                   # headroom for the legend
+    style.log_axis(ax, "y")
     ax.set_xlabel(r"$\alpha$")
     ax.set_ylabel(r"$\mathcal{M}(Q)$ / Gaussian level")
-    ax.legend(fontsize=8, loc="upper left")
+    handles, labels = ax.get_legend_handles_labels()
+    handles.insert(0, axes[0].get_lines()[0])
+    labels.insert(0, "ODE")
+    fig.legend(handles, labels, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 0.0), borderaxespad=0)
     fig.tight_layout()
     style.savefig(fig, fig_name)
     return fig

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ..measures.compare import METRICS
 from . import style
@@ -30,16 +31,25 @@ def components(name: str, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 
 def trajectories_figure(cells: dict) -> plt.Figure:
-    """One row per activation g of ``cells`` ({g: ComparisonResult}): the generalisation error and the
-    components of Q, R and v of the ODE (solid) against the mean of the SGD runs ± their standard
-    deviation (dashed, shaded), on a log time axis (t > 0)."""
+    """Small multiples: one column per activation g of ``cells`` ({g: ComparisonResult}), one row per
+    quantity (the generalisation error, then the components of Q, R and v): the ODE (solid) against the
+    mean of the SGD runs ± their standard deviation (dashed, shaded), on a log time axis (t > 0). Each row's
+    legend names its components once, right of the last column; at most 10 inches wide (lib.studies.style).
+    ``fig.axes`` lists the panels activation by activation (eg, Q, R, v of the first, then of the next)."""
     activations = list(cells)
-    fig, axes = plt.subplots(len(activations), 4, figsize=(14, 3.4 * len(activations)), squeeze=False, sharex=True)
-    for row, g in enumerate(activations):
+    cols = len(activations)
+    fig = plt.figure(figsize=(3.3 + 2.9 * cols, 2.2 * len(NAMES)))
+    grid = fig.add_gridspec(len(NAMES), cols)
+    axes = np.empty((len(NAMES), cols), dtype=object)
+    for col in range(cols):                                    # column by column: fig.axes is per activation
+        for row in range(len(NAMES)):
+            axes[row, col] = fig.add_subplot(grid[row, col], sharex=axes[0, 0] if (row or col) else None)
+    for col, g in enumerate(activations):
         res = cells[g]
         t = res.sgd.t
         pos = t > 0
-        for col, name in enumerate(NAMES):
+        axes[0, col].set_title(f"$g$ = {g}")                  # a column header; the caption comes from the book
+        for row, name in enumerate(NAMES):
             ax = axes[row, col]
             ode_c = components(name, getattr(res.ode, name)[0])
             sgd_c = components(name, getattr(res.sgd, name))
@@ -47,15 +57,19 @@ def trajectories_figure(cells: dict) -> plt.Figure:
                 color = style.PALETTE[i % len(style.PALETTE)]
                 ax.plot(t[pos], y_ode[pos], color=color, label=label)
                 style.band(ax, t[pos], y_sgd.mean(axis=0)[pos], y_sgd.std(axis=0)[pos], color)
-            ax.set_xscale("log")
-            ax.set_ylabel(f"{YLABELS[name]}  ({g})")
-            if row == len(activations) - 1:
+            style.log_axis(ax, "x")
+            if col == 0:
+                ax.set_ylabel(YLABELS[name])
+            if row == len(NAMES) - 1:
                 ax.set_xlabel("$t$")
-            if name != "eg":
-                ax.legend(fontsize=8, ncol=2 if name == "R" else 1)
-    axes[0, 0].plot([], [], color="k", label="ODE")
-    axes[0, 0].plot([], [], color="k", ls="--", label=f"SGD, mean of {cells[activations[0]].sgd.runs} runs ± std")
-    axes[0, 0].legend(fontsize=8)
+            else:
+                ax.tick_params(labelbottom=False)
+    runs = cells[activations[0]].sgd.runs
+    key = [Line2D([], [], color="k", label="ODE"), Line2D([], [], color="k", ls="--", label=f"SGD: mean of\n{runs} runs ± std")]
+    for row, ax in enumerate(axes[:, -1]):
+        handles = key if row == 0 else ax.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.03, 0.5), handlelength=1.5, borderaxespad=0,
+                  ncol=2 if len(handles) > 4 else 1, columnspacing=0.8)
     fig.tight_layout()
     return fig
 
@@ -63,9 +77,11 @@ def trajectories_figure(cells: dict) -> plt.Figure:
 def convergence_figure(sweeps: dict, fits: dict) -> plt.Figure:
     """One panel per activation g of ``sweeps`` ({g: ConvergenceResult}): the per-run gap of Q, R and v
     against N (faint: each initial condition; markers: their geometric mean), the fitted power laws
-    ``fits[g][name]`` (lib.studies.ode_vs_sgd.convergence_fits) and an N^-1/2 guide."""
+    ``fits[g][name]`` (lib.studies.ode_vs_sgd.convergence_fits) and an N^-1/2 guide; each panel's legend
+    (with its slopes) below it. 10 inches wide at most."""
     activations = list(sweeps)
-    fig, axes = plt.subplots(1, len(activations), figsize=(5.6 * len(activations), 4.2), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(activations), figsize=(min(4.8 * len(activations), 9.6), 5.0), squeeze=False,
+                             sharey=True)
     for ax, g in zip(axes[0], activations):
         res = sweeps[g]
         Ns = res.N.astype(float)
@@ -80,12 +96,11 @@ def convergence_figure(sweeps: dict, fits: dict) -> plt.Figure:
             ax.plot(Ns, fit(Ns), "-", color=color, lw=1.2)
         guide = np.exp(np.log(res.gap("all")[0]).mean()) * np.sqrt(Ns[0] / Ns)
         ax.plot(Ns, guide, ":", color="k", lw=1.5, label=r"$\propto N^{-1/2}$")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xticks(Ns, [f"{x:g}" for x in Ns])
-        ax.xaxis.set_minor_locator(plt.NullLocator())
-        ax.set_xlabel(f"$N$  ($D$ = {res.study.ratio:g} $N$),  $g$ = {g}")
-        ax.legend(fontsize=8)
+        style.log_axis(ax, "x", ticks=Ns)
+        style.log_axis(ax, "y")
+        ax.set_title(f"$g$ = {g}")
+        ax.set_xlabel(f"$N$  ($D$ = {res.study.ratio:g} $N$)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1, borderaxespad=0)
     axes[0, 0].set_ylabel("per-run tLog-RMSE, SGD vs ODE")
     fig.tight_layout()
     return fig

@@ -77,6 +77,29 @@ def records_table(shown: list, rows: list) -> str:
     return "\n".join(lines)
 
 
+def records_by_quantity(shown: list, rows: list) -> str:
+    """Markdown table of the same figures as :func:`records_table`, transposed so that it fits the book's
+    column: one row per quantity, one column per record (records are few, quantities many)."""
+    quantities = [
+        ("CPU", lambda r, h: h["cpu_model"]),
+        ("cores, torch threads", lambda r, h: f"{h['cores']}, {h['threads']}"),
+        ("engine (run-steps/s)", lambda r, h: f"{h['engine']:,.0f}"),
+        ("numpy loop (run-steps/s)", lambda r, h: f"{h['numpy_loop']:,.0f}"),
+        ("engine / loop", lambda r, h: f"{h['ratio']:.1f}x"),
+        ("GEMM floor (run-steps/s)", lambda r, h: f"{h['floor']:,.0f}"),
+        ("engine / floor", lambda r, h: f"{100 * h['floor_share']:.0f} %"),
+        ("ODE erf to t = 100 (s)", lambda r, h: fmt(h["ode_erf_t100"], ".2f")),
+        ("ODE erf / C++ reference", lambda r, h: fmt(h["ode_ratio_cpp"], ".1f") + ("x" if h["ode_ratio_cpp"] is not None else "")),
+        ("ODE ReLU to t = 100 (s)", lambda r, h: fmt(h["ode_relu_t100"], ".1f")),
+        ("load average", lambda r, h: fmt(h["load"], ".1f")),
+        ("CUDA engine (run-steps/s)", lambda r, h: fmt(h["cuda_engine"], ",.0f")),
+    ]
+    lines = ["| | " + " | ".join(r["label"] for r in shown) + " |", "|---|" + "---:|" * len(shown)]
+    for name, value in quantities:
+        lines.append(f"| {name} | " + " | ".join(value(r, h) for r, h in zip(shown, rows)) + " |")
+    return "\n".join(lines)
+
+
 def scaling_numbers(main: dict) -> tuple[float, float, str]:
     """(slope of the engine's rate against N between the two largest N, gain of the best batch over the
     fewest runs, largest number of runs as text) of a record; nan / "n/a" where it has no such scan."""

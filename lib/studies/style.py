@@ -86,6 +86,10 @@ def legibility(fig) -> dict:
     """How ``fig`` reads at the column width: its width (inches, the saved tight box), the smallest font
     among its visible non-empty texts (points), that font's on-screen size (:func:`display_pt`), and
     ``ok`` when the figure is at most ``MAX_WIDTH_IN`` wide and that size at least ``MIN_DISPLAY_PT``."""
+    if not hasattr(fig.canvas, "get_renderer"):   # a figure closed by savefig has a bare canvas: draw on Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()                       # tick labels get their texts when drawn
     renderer = fig.canvas.get_renderer()
     width = float(fig.get_tightbbox(renderer).width)   # inches, as saved and as IPython renders it
@@ -95,6 +99,31 @@ def legibility(fig) -> dict:
     shown = float(display_pt(smallest, width, fig.dpi))
     return {"width_in": round(width, 2), "smallest_pt": smallest, "display_pt": round(shown, 2),
             "ok": bool(width <= MAX_WIDTH_IN and shown >= MIN_DISPLAY_PT)}
+
+
+def log_axis(ax, which: str = "y", ticks=None) -> None:
+    """Make ``which`` axis of ``ax`` logarithmic with a few plain-number labels (0.01, 0.1, 1 ...; 1, 2, 5 times
+    powers of ten when the axis spans two decades or less) or the given ``ticks``, and no minor labels: over
+    a short range matplotlib labels every minor tick ("3x10^2 4x10^2 ..."), and those labels overlap.
+    Call it after plotting (it reads the axis limits)."""
+    from matplotlib import ticker
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    if ticks is not None:
+        axis.set_major_locator(ticker.FixedLocator(list(ticks)))
+    else:
+        lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+        decades = np.log10(hi / lo) if lo > 0 else np.inf
+        if decades < 1.0:      # within one decade: evenly spaced round numbers
+            axis.set_major_locator(ticker.MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        else:
+            axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 2 else (1.0,),
+                                                     numticks=7))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+    axis.set_minor_locator(ticker.LogLocator(base=10, subs="auto", numticks=12) if ticks is None
+                           else ticker.NullLocator())
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def band(ax, t, mean, spread, color, label=None, ls="--"):
