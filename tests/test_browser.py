@@ -15,12 +15,15 @@ Each page fails on any of (all its defects are listed in one message):
 - an image wider than the text column: drawn past the column's right edge, or so wide (more than
   ``style.MAX_WIDTH_IN`` inches at the book's ``style.DPI``) that the column shrinks its labels below ~9 pt;
 - a table whose last column lies outside the column (the reader would have to scroll to see it);
+- a code cell shown to the reader that only presents (plots, glues, displays a table): such cells belong
+  hidden (``remove-input``); the parameters cell, the library calls and the claim checks stay visible;
 - an unresolved placeholder in the text: a literal MyST role (``{glue:text}``, ``{glue``, ``{numref}``...),
   a backticked name left in the prose, inline code naming one of the chapter's parameters or glue keys
   (such as "p < `level`"), a "hook:" line, or "nan".
 
-Skips, with the reason, when there is no built book or no chromium binary: CI without either passes.
-Build the book first (``make book``), then ``make browser-test``.
+Skips, with the reason, when there is no built book or no chromium binary, unless ``HMM_REQUIRE_BROWSER=1``:
+then it fails instead, so that CI (``.ci/run`` installs chromium, builds the book and sets it) cannot pass
+without reading the pages. Build the book first (``make book``), then ``make browser-test``.
 """
 from __future__ import annotations
 
@@ -52,8 +55,17 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 PAGES = sorted(str(p.relative_to(HTML)) for d in ("book", "notebooks") for p in (HTML / d).glob("*.html")) \
     if HTML.is_dir() else []
 
-# the browser tests skip without a built book or a browser; the checks' own tests (at the end) always run
+# the browser tests skip without a built book or a browser (fail under HMM_REQUIRE_BROWSER=1, as in CI); the
+# checks' own tests (at the end) always run
 needs_browser = pytest.mark.usefixtures("built_book")
+REQUIRED = os.environ.get("HMM_REQUIRE_BROWSER", "") not in ("", "0")
+
+
+def _unavailable(reason: str):
+    """Skip for want of a book or a browser, or fail where they are required (CI)."""
+    if REQUIRED:
+        pytest.fail(f"HMM_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+    pytest.skip(reason)
 
 # 1400 px: the window width at which the book's text column is about 784 px (the width style.py designs for)
 WIDTH, HEIGHT = 1400, 1000
@@ -95,6 +107,10 @@ PROBE = r"""(async () => {
     const head = t.rows.length ? Array.from(t.rows[0].cells).map(c => c.textContent.trim()).join(' | ') : '';
     return {right: Math.max(...rights, -Infinity), head: head.slice(0, 100), where: describe(t)};
   });
+  // code cells whose input a reader sees (remove-input cells are not in the page; hide-input ones are folded)
+  const code = Array.from(article.querySelectorAll('.cell_input'))
+      .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+      .map(e => ({code: (e.querySelector('pre') || e).textContent, where: describe(e)}));
   // the text a reader sees, without code cells' input (code, not prose) and without MathJax's markup
   const clone = article.cloneNode(true);
   clone.querySelectorAll('.cell_input, mjx-container, script, style').forEach(e => e.remove());
@@ -122,6 +138,7 @@ PROBE = r"""(async () => {
     column: column,
     shown: shown,
     tables: tables,
+    code: code,
     text: clone.textContent,
     inline: inline,
   };
@@ -201,7 +218,7 @@ def server():
 def browser():
     """Start headless Chromium with a fresh profile; yield its DevTools HTTP endpoint."""
     if CHROMIUM is None:
-        pytest.skip("no chromium binary (apt-get install -y chromium)")
+        _unavailable("no chromium binary (apt-get install -y chromium)")
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -215,7 +232,7 @@ def browser():
         endpoint = f"http://{m.group(1)}" if m else None
     if endpoint is None:
         proc.kill()
-        pytest.skip("chromium did not start: " + "".join(seen)[-500:])
+        _unavailable("chromium did not start: " + "".join(seen)[-500:])
     # keep draining stderr so chromium never blocks on a full pipe
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
     yield endpoint
@@ -350,6 +367,68 @@ def tables_outside(tables: list[dict], column: dict) -> list[str]:
             for t in tables if t["right"] > column["right"] + 1]
 
 
+PRESENTING_ROOTS = {"plt", "fig", "ax", "axes", "figures", "figs"}          # objects that only draw
+PRESENTING_CALLS = {"glue", "display", "Markdown", "HTML", "savefig", "close", "show"}
+
+
+def _dotted(func: ast.AST) -> list[str]:
+    """``a.b.c(...)`` -> ["a", "b", "c"] (the call's function as its chain of names)."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Call):
+        return _dotted(func.func) + list(reversed(parts))
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    return list(reversed(parts))
+
+
+def _presents(call: ast.AST) -> bool:
+    """A call that only draws, glues or displays: plt/fig/ax methods, a figures module's function,
+    ``*_figure``/``plot_*`` functions, ``glue``, ``display``, ``Markdown``, ``savefig``."""
+    if not isinstance(call, ast.Call):
+        return False
+    names = _dotted(call.func)
+    if not names:
+        return False
+    last = names[-1]
+    return (names[0] in PRESENTING_ROOTS or last in PRESENTING_CALLS or last.endswith("_figure")
+            or last.startswith("plot_"))
+
+
+def _statement_kind(node: ast.stmt) -> str:
+    """'present' (draws, glues, displays), 'neutral' (imports, pass) or 'work' (anything else)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass)):
+        return "neutral"
+    if isinstance(node, ast.Expr):
+        return "present" if _presents(node.value) else "work"
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return "present" if _presents(node.value) else "work"
+    if isinstance(node, (ast.For, ast.If, ast.With)):
+        kinds = {_statement_kind(n) for n in node.body + getattr(node, "orelse", [])}
+        return "present" if kinds <= {"present", "neutral"} and "present" in kinds else "work"
+    return "work"
+
+
+def presenting_cells(cells: list[dict]) -> list[str]:
+    """Code cells shown to the reader whose every statement only draws, glues or displays (a figure, a glued
+    number, a table): they belong hidden (``remove-input``). ``cells``: {code, where}. Code that does not
+    parse (a shell line, a magic) is left alone."""
+    out = []
+    for c in cells:
+        try:
+            body = ast.parse(c["code"]).body
+        except SyntaxError:
+            continue
+        kinds = {_statement_kind(n) for n in body}
+        if "present" in kinds and kinds <= {"present", "neutral"}:
+            first = " ".join(c["code"].strip().splitlines()[0].split())[:70]
+            out.append(f"a code cell that only plots, glues or displays is shown: `{first}`"
+                       + (f" ({c['where']})" if c["where"] else ""))
+    return out
+
+
 def placeholders(text: str, inline: list[dict], names: set[str]) -> list[str]:
     """Unresolved placeholders in the text a reader sees (code cells' input excluded): literal roles, backticked
     names, 'hook:', 'nan'; and inline code that names one of the chapter's parameters or glue keys where a
@@ -403,6 +482,7 @@ def page_defects(report: dict, errors: list[str], requested: list[str], origin: 
     out += duplicated_images(report["shown"], origin, read)
     out += wide_images(report["shown"], report["column"], style.DPI, style.MAX_WIDTH_IN)
     out += tables_outside(report["tables"], report["column"])
+    out += presenting_cells(report.get("code", []))
     out += placeholders(report["text"], report["inline"], names)
     return out
 
@@ -412,9 +492,9 @@ def page_defects(report: dict, errors: list[str], requested: list[str], origin: 
 @pytest.fixture(scope="module")
 def built_book():
     if not (HTML / "index.html").exists():
-        pytest.skip("no built book in _build/html (run `make book`)")
+        _unavailable("no built book in _build/html (run `make book`)")
     if CHROMIUM is None:
-        pytest.skip("no chromium binary (apt-get install -y chromium)")
+        _unavailable("no chromium binary (apt-get install -y chromium)")
 
 
 @needs_browser
@@ -422,7 +502,7 @@ def built_book():
 def test_page_reads_well(page, server, browser):
     """Every page: no defect of the list in the module docstring (all of a page's defects in one message)."""
     if page == "(none)":
-        pytest.skip("no pages under _build/html/book or _build/html/notebooks")
+        _unavailable("no pages under _build/html/book or _build/html/notebooks")
     shot = SHOTS / (page.replace("/", "__").removesuffix(".html") + ".png")
     report, errors, requested = asyncio.run(_inspect(browser, f"{server}/{page}", shot))
     has_math = 'class="math' in (HTML / page).read_text()
@@ -451,7 +531,7 @@ def test_reads_from_disk_without_a_server(browser):
     request leaves the disk."""
     page = HTML / "book" / "intro.html"
     if not page.exists():
-        pytest.skip("no introduction page in the build")
+        _unavailable("no introduction page in the build")
     report, errors, requested = asyncio.run(_inspect(browser, page.as_uri(), SHOTS / "intro-from-disk.png"))
     assert not errors, errors
     assert not external_requests(requested, "file://"), requested
@@ -508,6 +588,31 @@ def test_check_placeholders():
     for what in ("unresolved MyST role", "glue reference", "backticked name", "hook:", "'nan'", "p< `level`"):
         assert what in kinds, (what, found)
     assert placeholders("NaN in a row", [], set()) and placeholders("values: nan, 1.0", [], set())
+
+
+def test_check_presenting_cells():
+    def cell(code):
+        return {"code": code, "where": ""}
+
+    shown = [cell('fig = study.gap_figure(gaps, samples, ratio)\nstyle.savefig(fig, "gep_gap")\n'
+                  'glue("gep_gap_fig", fig, display=False)'),
+             cell('glue("fig3", figures.plot_example(ex, "fig3"), display=False)'),
+             cell("display(Markdown(study.knn_table(tables, alphas, ms)))"),
+             cell("Markdown(claims.checks_markdown(records))"),
+             cell('for g in ["erf", "relu"]:\n    glue(f"slope_{g}", f"{fits[g]:.2f}", display=False)'),
+             cell('if False in standardize:\n    glue("fig4", figures.plot_vgap(sw, "fig4", m), display=False)'),
+             cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])")]
+    found = presenting_cells(shown)
+    assert len(found) == len(shown), found
+    assert "gap_figure" in found[0] and "plot_example" in found[1]
+    work = [cell("f = 'sgn'   # parameters\nN = 1000"),
+            cell("ii1, v1 = study.remainders(pairs, eps_values, alpha=alpha, m=m, seed=seed)"),
+            cell("fits = study.convergence_fits(data)\ndisplay(Markdown(study.slope_table(fits)))"),
+            cell("book = claims.Registry('02', globals())\nassert book.check('x', True), 1"),
+            cell("import numpy as np\nfrom myst_nb import glue"),
+            cell("!make book"),
+            cell("print(page.summary())")]
+    assert presenting_cells(work) == []
 
 
 def test_check_requests_stay_on_the_local_server():
