@@ -347,3 +347,63 @@ def test_schematic_labels_fit_their_boxes_and_boxes_do_not_overlap():
     for needed in ("latent", "teacher", "student", "SGD", "ODE", "tLog-RMSE", "D_{\\mathrm{KL}}"):
         assert needed in words, needed
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ one verdict, wherever it is shown
+
+def _mixed_records():
+    """Checks of several paper claims with every kind of outcome, spread over two chapters."""
+    mk = lambda i, key, passed, **kw: claims.Claim(f"X.{i}", "IV", f"statement {i}", [1.5, 2.0], "< 1", passed,
+                                                  paper_claim=key, notebook=kw.pop("nb", "nb1"), **kw)
+    return {"nb1": {"claims": [mk(0, "1", True), mk(1, "1", False, aspect="level"), mk(2, "1", True, aspect="shape"),
+                               mk(3, "2", True), mk(4, "4b", False, on_fail=claims.CONTRADICTED)], "tables": {}},
+            "nb2": {"claims": [mk(5, "5", False, nb="nb2"), mk(6, "2c", False, tested=False, nb="nb2"),
+                               mk(7, "3", True, nb="nb2")], "tables": {}}}
+
+
+def test_report_and_landing_page_state_the_same_verdict_for_every_claim():
+    """The report's claims table, the landing page's tally and its list of disagreements all give each paper claim
+    the verdict its checks give by the rule (the chapters record those checks: test_a_check_gives_its_declared_verdict)."""
+    records = _mixed_records()
+    expected = {key: claims.claim_verdict([c for c in claims.all_claims(records) if c.paper_claim == key])
+                for key in claims.PAPER_CLAIMS}
+    assert expected["1"] == claims.IN_SHAPE and expected["4b"] == claims.CONTRADICTED
+    assert expected["5"] == claims.NOT_REPRODUCED and expected["2c"] == claims.NOT_TESTED
+    report = {row.split("|")[1].strip(): row.split("|")[-2].strip()
+              for row in claims.paper_claims_markdown(records).splitlines()[2:]}
+    assert report == {k: claims.verdict_mark(v) for k, v in expected.items()}
+    landing = {}
+    for line in claims.disagreements_markdown(records).splitlines():
+        mark, key = re.match(r"- (.+?): \*\*claim (\S+)\*\*", line).groups()
+        landing[key] = mark
+    assert landing == {k: claims.verdict_mark(v) for k, v in expected.items() if v != claims.REPRODUCED}
+    tally = claims.tally_markdown(records)
+    for verdict in claims.VERDICTS:
+        n = list(expected.values()).count(verdict)
+        assert (f"**{n}** {claims.verdict_mark(verdict)}" in tally) == (n > 0), (verdict, tally)
+
+
+def test_disagreements_name_the_failing_checks_with_their_numbers():
+    text = claims.disagreements_markdown(_mixed_records(), per_claim=1)
+    line = next(x for x in text.splitlines() if "**claim 1**" in x)
+    assert "`X.1` measured 1.5, 2, needed < 1" in line and "`X.0`" not in line and "nb1" in line
+    assert "No check could decide it" in next(x for x in text.splitlines() if "**claim 2c**" in x)
+    records = _records([True])
+    assert claims.disagreements_markdown({"nb": records["nb"]}).count("- ") == len(claims.PAPER_CLAIMS) - 1
+
+
+def test_checks_table_marks_the_scale_each_verdict_rests_on():
+    text = claims.checks_markdown(_mixed_records(), {"nb1": "paper", "nb2": "quick"})
+    rows = text.splitlines()[2:]
+    assert text.splitlines()[0].startswith("| check | scale |")
+    assert [r.split("|")[2].strip() for r in rows] == ["paper"] * 5 + ["quick"] * 3
+
+
+def test_a_library_check_is_recorded_with_its_own_verdict(out, tiny):
+    from lib.measures.verdicts import Check
+
+    book = claims.Registry(tiny, {"a": 1, "b": [1, 2], "seed": 0})
+    for passed, on_fail, tested in [(True, claims.NOT_REPRODUCED, True), (False, claims.CONTRADICTED, True),
+                                    (False, claims.NOT_REPRODUCED, True), (False, claims.NOT_REPRODUCED, False)]:
+        check = Check(f"X.{passed}{on_fail}{tested}", passed, "s", 1.0, "t", on_fail=on_fail, tested=tested)
+        assert book.add(check).verdict == check.verdict

@@ -326,11 +326,32 @@ def all_claims(records: Mapping[str, dict | None]) -> list[Claim]:
     return [c for r in records.values() if r for c in r["claims"]]
 
 
-def checks_markdown(records: Mapping[str, dict | None]) -> str:
-    """Markdown table of every recorded check: id and chapter, statement, measured, tolerance, verdict."""
-    lines = ["| check | statement | measured | tolerance | verdict |", "|---|---|---|---|---|"]
+def checks_label(notebook: str) -> str:
+    """The MyST label of a chapter's checks section: ``checks-<stem>`` (a chapter marks its "Claims checked"
+    heading with ``(checks-<stem>)=``)."""
+    return f"checks-{chapters.source_path(notebook).stem}"
+
+
+def checks_link(notebook: str) -> str:
+    """A link to the cell that computes a chapter's checks: its labelled checks section, else the chapter."""
+    try:
+        source = chapters.source_path(notebook)
+        labelled = f"(checks-{source.stem})=" in source.read_text()
+    except (OSError, ParameterError):
+        source, labelled = Path(str(notebook)), False
+    stem = source.stem
+    return f"{{ref}}`{stem} <checks-{stem}>`" if labelled else f"{{doc}}`{stem} </notebooks/{stem}>`"
+
+
+def checks_markdown(records: Mapping[str, dict | None], scales: Mapping[str, str] | None = None) -> str:
+    """Markdown table of every recorded check: id with a link to the chapter cell that computes it, the scale it
+    ran at (``scales``: chapter -> "paper" or "quick"; the column is left out without it), statement, measured,
+    tolerance, verdict."""
+    scale_head, scale_rule = ("scale | ", "---|") if scales is not None else ("", "")
+    lines = [f"| check | {scale_head}statement | measured | tolerance | verdict |", f"|---|{scale_rule}---|---|---|---|"]
     for c in all_claims(records):
-        lines.append(f"| `{c.id}` ({{doc}}`{c.notebook} </notebooks/{c.notebook}>`) | {_cell(c.statement)} | {_cell(c.measured)} "
+        scale = f"{scales.get(c.notebook, '?')} | " if scales is not None else ""
+        lines.append(f"| `{c.id}` ({checks_link(c.notebook)}) | {scale}{_cell(c.statement)} | {_cell(c.measured)} "
                      f"| {_cell(c.tolerance)} | {verdict_mark(c.verdict)} |")
     return "\n".join(lines)
 
@@ -371,6 +392,35 @@ def failures_markdown(records: Mapping[str, dict | None]) -> str:
             lines.append(f"- {verdict_mark(c.verdict)} `{c.id}` ({{doc}}`{c.notebook} </notebooks/{c.notebook}>`): "
                          f"{_cell(c.statement)} Measured {_cell(c.measured)}; needed {_cell(c.tolerance)}.")
     return "\n".join(lines) or "Every recorded check is reproduced."
+
+
+def disagreements_markdown(records: Mapping[str, dict | None], per_claim: int = 3) -> str:
+    """One item per paper claim whose verdict is not *reproduced*: the verdict, the claim, up to ``per_claim`` of
+    its checks that did not pass with what they measured against what they needed, and links to the chapters
+    that show them. The landing page's list of disagreements (the report lists every check)."""
+    lines = []
+    for key, (verdict, support) in paper_claim_status(records).items():
+        if verdict == REPRODUCED:
+            continue
+        claim = PAPER_CLAIMS[key]
+        off = [c for c in support if c.verdict != REPRODUCED]
+        shown = "; ".join(f"`{c.id}` measured {_cell(c.measured)}, needed {_cell(c.tolerance)}" for c in off[:per_claim])
+        more = f"; {len(off) - per_claim} more in the report" if len(off) > per_claim else ""
+        where = ", ".join(f"{{doc}}`{nb} </notebooks/{nb}>`" for nb in dict.fromkeys(c.notebook for c in off or support))
+        if not support:
+            found = "No chapter checks it. "
+        elif verdict == NOT_TESTED:
+            found = f"No check could decide it at this scale: {shown}{more}. "
+        else:
+            found = f"{shown}{more}. "
+        lines.append(f"- {verdict_mark(verdict)}: **claim {key}** (section {claim.section}). {_cell(claim.statement)} "
+                     + found + (f"Shown in {where}." if support else ""))
+    return "\n".join(lines) or "Every claim of the paper is reproduced."
+
+
+def tally_markdown(records: Mapping[str, dict | None]) -> str:
+    """The verdict tally of the paper's claims as one sentence fragment, e.g. "**4** ✅ reproduced; **3** ⛔ ..."."""
+    return "; ".join(f"**{n}** {verdict_mark(v)}" for v, n in verdict_tally(records).items() if n)
 
 
 def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, dict | None]:
