@@ -278,3 +278,27 @@ def test_the_committed_sweep_benchmarks_time_1_and_2_local_workers():
         r = json.loads(p.read_text())
         assert r["kind"] == "sweep" and p.stem == r["slug"] and p.stat().st_size < 20_000
         assert {x["workers"] for x in r["rows"] if x["dask"]} >= {1, 2} and r["speedup"]["2_vs_1"] > 0
+
+
+def test_lib_run_scheduler_computes_the_chapters_batches_before_it_runs(monkeypatch, tmp_path, capsys):
+    """``lib run --scheduler``: the chapter's engine batches (the ones its kernel will ask for) are computed first,
+    stashed and cached; a chapter without known batches computes nothing there; a bad scheduler is one error."""
+    from lib.pipeline import run
+
+    monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash"))
+    monkeypatch.setenv("HMM_OUTPUT_DIR", str(tmp_path / "output"))
+    cache.reset_sources()
+    tiny = {"activations": ["relu"], "ms": [2], "alphas": [0, 9], "shared_alphas": [9], "small_alphas": [0.5],
+            "n_mixtures": 1, "runs": 2, "N": 60, "D": 30, "t_max": 0.5}
+    params = {**{k: v for k, v in paper.chapter_parameters("04_mixture_dynamics", "quick").items()}, **tiny}
+    expected = sorted(paper.pieces("04_mixture_dynamics", params))
+    assert len(expected) == 4
+    assert run.prefetch_batches("04_mixture_dynamics", "quick", tiny, "local:1") == 4
+    made = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.npz"))
+    assert made == expected
+    assert run.prefetch_batches("04_mixture_dynamics", "quick", tiny, "local:1") == 0          # all cached
+    assert run.prefetch_batches("02_hidden_manifold", "quick", {}, "local:1") == 0
+    assert "no engine batches are known" in capsys.readouterr().out
+    assert run.main(["04_mixture_dynamics", "--scheduler", "nowhere:3", "-p", "runs", "2"]) == 2
+    assert "scheduler" in capsys.readouterr().err

@@ -167,6 +167,24 @@ def execute(notebook: str, profile: str = "quick", params: dict | None = None,
     return executed
 
 
+def prefetch_batches(notebook: str, profile: str, params: dict, scheduler: str) -> int:
+    """Compute the engine batches the chapter will ask for (``lib.pipeline.paper.BATCHES``) on ``scheduler``
+    before it runs, so that its kernel finds them in the cache; a chapter shown from its current paper bundle, or
+    one whose batches are not known, computes nothing here. Returns the number of batches computed."""
+    from . import bundle, paper
+
+    src = resolve_notebook(notebook)
+    if src.stem not in paper.BATCHES:
+        print(f"{src.stem}: no engine batches are known for this chapter; it computes in its own kernel")
+        return 0
+    if profile == "paper" and not params and bundle.status(src.stem)[0]:
+        return 0
+    defaults = chapters.parameter_defaults(src)
+    values = {**defaults, **profile_parameters(profile, src.stem), **params}
+    values = {k: coerce(k, v, defaults[k]) if k in defaults else v for k, v in values.items()}
+    return paper.compute_batches(src.stem, values, scheduler=scheduler)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -175,10 +193,17 @@ def main(argv=None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="override a parameter; VALUE is read as YAML (2000, 0.1, [1, 2], erf)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default _output/<nb>-<profile>)")
+    parser.add_argument("--scheduler", default=None,
+                        help="compute the chapter's engine batches first on Dask: local:N (N processes here) or a "
+                             "scheduler's address (tcp://host:8786); default $HMM_DASK_SCHEDULER, else none (the "
+                             "chapter computes in its own kernel)")
     args = parser.parse_args(argv)
     try:
         defaults = chapters.parameter_defaults(resolve_notebook(args.notebook)) if args.parameter else {}
         params = {name: parse_value(name, text, defaults.get(name, _NO_DEFAULT)) for name, text in args.parameter}
+        scheduler = args.scheduler or os.environ.get("HMM_DASK_SCHEDULER")
+        if scheduler:
+            prefetch_batches(args.notebook, args.profile, params, scheduler)
         executed = execute(args.notebook, args.profile, params, args.out)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
