@@ -116,7 +116,7 @@ if False in standardize:
 # ```{glue:figure} fig3
 # :name: fig-unstandardised-example
 #
-# Unstandardised mixture, $m=${glue:text}`m_ex`, $\alpha=${glue:text}`alpha_ex`: generalisation error
+# (paper Fig. 3) Unstandardised mixture, $m=${glue:text}`m_ex`, $\alpha=${glue:text}`alpha_ex`: generalisation error
 # and order parameters $Q$, $R$, $v$ against training time. Solid: Gaussian-theory ODE; dashed: mean of
 # the SGD runs; shaded: one standard deviation over runs. Same initial weights for all curves.
 # ```
@@ -135,7 +135,7 @@ if False in standardize:
 # ```{glue:figure} fig4
 # :name: fig-v-gap
 #
-# Unstandardised mixtures, $m=${glue:text}`m_ex`: mean gap between the second-layer weights of SGD
+# (paper Fig. 4) Unstandardised mixtures, $m=${glue:text}`m_ex`: mean gap between the second-layer weights of SGD
 # (averaged over runs and mixtures) and of the ODE, against time, one curve per $\alpha$.
 # ```
 #
@@ -157,7 +157,7 @@ if False in standardize:
 # ```{glue:figure} fig6u
 # :name: fig-tlog-kl-unstandardised
 #
-# Unstandardised mixtures: tLog-RMSE $\mathcal M$ of $Q$, $R$ and $v$ between SGD and the ODE against
+# (the unstandardised counterpart of paper Fig. 6) Unstandardised mixtures: tLog-RMSE $\mathcal M$ of $Q$, $R$ and $v$ between SGD and the ODE against
 # the exact KL divergence of the mixture from $\mathcal N(0, I_D)$, one curve per number of components
 # $m$ (the points are $\alpha$ = 0 and upwards; shaded: standard error over mixtures and runs). Dotted:
 # the metric's scale. Inset: $Q$ of the example above (solid ODE, dashed SGD mean).
@@ -237,7 +237,7 @@ if True in standardize:
 # ```{glue:figure} fig5
 # :name: fig-standardised-example
 #
-# The example of {numref}`fig-unstandardised-example` ($m=${glue:text}`m_ex`,
+# (paper Fig. 5) The example of {numref}`fig-unstandardised-example` ($m=${glue:text}`m_ex`,
 # $\alpha=${glue:text}`alpha_ex`, same weights and sample streams) with each dimension of $C$
 # standardised. Solid: ODE; dashed and shaded: SGD mean and run-to-run standard deviation.
 # ```
@@ -247,7 +247,7 @@ if True in standardize:
 # ```{glue:figure} fig6
 # :name: fig-tlog-kl-standardised
 #
-# Standardised mixtures: tLog-RMSE of $Q$, $R$, $v$ against the exact KL divergence of the standardised
+# (paper Fig. 6) Standardised mixtures: tLog-RMSE of $Q$, $R$, $v$ against the exact KL divergence of the standardised
 # mixture, one curve per $m$ (standard error shaded), with the metric's scale dotted and, as inset, $Q$
 # of the standardised example.
 # ```
@@ -308,7 +308,7 @@ if True in standardize:
 # ```{glue:figure} fig_shared
 # :name: fig-shared-contrast
 #
-# Standardisation restores the ODE for the coordinate-wise mixture but not for the shared-label one.
+# (no counterpart in the paper) Standardisation restores the ODE for the coordinate-wise mixture but not for the shared-label one.
 # Left three panels: diagonal components of $Q$ and $R$, and $v$, for $m=${glue:text}`m_ex`,
 # $\alpha=${glue:text}`a_sh`: ODE (black), SGD with the coordinate-wise mixture (blue, dashed) and with
 # the shared-label mixture (vermillion, dash-dotted), both standardised, same initial weights. Right:
@@ -370,7 +370,7 @@ for name, fig in figures.appendix_figures(chapter, results).items():
 # ```{glue:figure} app_fig3
 # :name: fig-app-unstandardised-example
 #
-# As {numref}`fig-unstandardised-example`, activation {glue:text}`app_g`: unstandardised mixture,
+# (paper appendix, Fig. 3 for erf) As {numref}`fig-unstandardised-example`, activation {glue:text}`app_g`: unstandardised mixture,
 # $m=${glue:text}`app_m_ex`, $\alpha=${glue:text}`app_alpha_ex`. Solid: ODE; dashed and shaded: mean and
 # standard deviation of the SGD runs.
 # ```
@@ -378,7 +378,7 @@ for name, fig in figures.appendix_figures(chapter, results).items():
 # ```{glue:figure} app_fig4
 # :name: fig-app-v-gap
 #
-# As {numref}`fig-v-gap`, activation {glue:text}`app_g`: gap between the SGD and ODE second layers over time,
+# (paper appendix, Fig. 4 for erf) As {numref}`fig-v-gap`, activation {glue:text}`app_g`: gap between the SGD and ODE second layers over time,
 # one curve per $\alpha$ of the appendix grid.
 # ```
 #
@@ -392,14 +392,14 @@ for name, fig in figures.appendix_figures(chapter, results).items():
 # ```{glue:figure} app_fig5
 # :name: fig-app-standardised-example
 #
-# As {numref}`fig-standardised-example`, activation {glue:text}`app_g`: the example above with $C$
+# (paper appendix, Fig. 5 for erf) As {numref}`fig-standardised-example`, activation {glue:text}`app_g`: the example above with $C$
 # standardised.
 # ```
 #
 # ```{glue:figure} app_fig6
 # :name: fig-app-tlog-kl-standardised
 #
-# As {numref}`fig-tlog-kl-standardised`, activation {glue:text}`app_g`: standardised mixtures.
+# (paper appendix, Fig. 6 for erf) As {numref}`fig-tlog-kl-standardised`, activation {glue:text}`app_g`: standardised mixtures.
 # ```
 #
 # ```{glue:figure} app_shared
@@ -423,6 +423,7 @@ for g in activations[2:]:                 # any further activation: the same fig
 plt.close("all")
 
 # %% [markdown]
+# (checks-04_mixture_dynamics)=
 # ## Claims checked
 #
 # Every check is made for each activation run, the appendix activations on their own, smaller grid (the
