@@ -177,8 +177,29 @@ def _mixture_dynamics():
     yield "mixture_dynamics_figures.placeholder", figures.placeholder("not run under these parameters")
 
 
+def _pseudo_real():
+    """Chapter 07's figures, on the synthetic summaries and the tiny run of its own tests (imported from them,
+    so they stay the module's reference inputs)."""
+    import test_studies_pseudo_real as inputs
+
+    from lib.studies import pseudo_real_figures as figs
+    from lib.studies.pseudo_real import mnist_dynamics
+
+    yield "pseudo_real_figures.images_figure", figs.images_figure(inputs._fit_summary())
+    yield "pseudo_real_figures.teacher_accuracy_figure", figs.teacher_accuracy_figure(inputs._teacher_study())
+    fields = {"kde": inputs._field([0, 0], [1, 1], [0, 0]), "standardized": inputs._field([0, 0], [1, 1], [0, 0])}
+    yield "pseudo_real_figures.field_figure", figs.field_figure(fields)
+    gaps = inputs.tlog_gaps({"gaussian": inputs._Dyn(1.0), "kde": inputs._Dyn(4.0), "standardized": inputs._Dyn(2.0)})
+    yield "pseudo_real_figures.gaps_figure", figs.gaps_figure(gaps)
+    ch = inputs.PseudoRealChapter.from_parameters(inputs._parameters(**inputs.TINY))
+    kd = mnist_dynamics(ch.base)
+    yield "pseudo_real_figures.dynamics_figure", figs.dynamics_figure(kd)
+    yield "pseudo_real_figures.appendix_figure", figs.appendix_figure([(kd, kd)], [ch.main_teacher], ch.teachers())
+
+
+# chapter 06's figures are measured by its own test (tests/test_studies_universality.py, the same rule)
 FIGURE_MODULES = [_hidden_manifold, _gaussian_mixtures, _lemmas, _performance, _schematic, _ode_vs_sgd,
-                  _mixture_dynamics]
+                  _mixture_dynamics, _pseudo_real]
 
 
 @pytest.mark.parametrize("make", FIGURE_MODULES, ids=lambda f: f.__name__.strip("_"))

@@ -90,7 +90,7 @@ def draw_schematic(ax=None):
     for b in boxes:
         ax.add_patch(FancyBboxPatch((b.x, b.y), b.w, b.h, boxstyle="round,pad=0,rounding_size=1.2",
                                     facecolor=b.color + "22", edgecolor=b.color, linewidth=1.6, gid=f"box:{b.key}"))
-        ax.text(b.x + b.w / 2, b.y + b.h / 2, b.text, ha="center", va="center", fontsize=9, linespacing=1.6,
+        ax.text(b.x + b.w / 2, b.y + b.h / 2, b.text, ha="center", va="center", fontsize=9.5, linespacing=1.5,
                 gid=b.key)
     for start, end, style, rad in arrows:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="#333333", lw=1.2,
@@ -98,7 +98,7 @@ def draw_schematic(ax=None):
                                      shrinkA=1, shrinkB=1))
     ax.text(0, 48, "the model (Section II)", fontsize=10.5, fontweight="bold", va="center")
     ax.text(0, 17, "the comparison (Sections III-V)", fontsize=10.5, fontweight="bold", va="center")
-    ax.text(84, 47, "SGD updates $W$, $v$", fontsize=8.5, color="#333333", ha="center", va="center")
+    ax.text(84, 47, "SGD updates $W$, $v$", fontsize=9.5, color="#333333", ha="center", va="center")
     ax.set_xlim(-1, WIDTH + 1)
     ax.set_ylim(-1.5, HEIGHT)
     ax.set_aspect("equal")
