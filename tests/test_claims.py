@@ -407,3 +407,12 @@ def test_a_library_check_is_recorded_with_its_own_verdict(out, tiny):
                                     (False, claims.NOT_REPRODUCED, True), (False, claims.NOT_REPRODUCED, False)]:
         check = Check(f"X.{passed}{on_fail}{tested}", passed, "s", 1.0, "t", on_fail=on_fail, tested=tested)
         assert book.add(check).verdict == check.verdict
+
+
+def test_stability_table_lists_each_summary_and_its_unstable_checks(tmp_path):
+    assert "No seed-stability summary" in claims.stability_markdown(tmp_path)
+    summary = {"notebook": "04_mixture_dynamics", "profile": "quick", "n_seeds": 20, "unstable": ["IV.x"],
+               "checks": {"IV.x": {"counts": {"reproduced": 17, "not tested": 3}}, "IV.y": {"counts": {"reproduced": 20}}}}
+    (tmp_path / "04_mixture_dynamics.json").write_text(json.dumps(summary))
+    row = claims.stability_markdown(tmp_path).splitlines()[2]
+    assert "| quick | 20 | 2 |" in row and "`IV.x` (17 reproduced, 3 not tested)" in row

@@ -423,6 +423,29 @@ def tally_markdown(records: Mapping[str, dict | None]) -> str:
     return "; ".join(f"**{n}** {verdict_mark(v)}" for v, n in verdict_tally(records).items() if n)
 
 
+def stability_dir() -> Path:
+    """Folder of the seed-stability summaries (``scripts/seed_stability.py``), committed with the code."""
+    return paths.ROOT / "results" / "stability"
+
+
+def stability_markdown(folder: Path | None = None) -> str:
+    """One row per chapter with a seed-stability summary: profile, seeds run, checks, the checks whose verdict
+    changed on more seeds than the criterion allows (with their verdict counts), and whether the summary was
+    made with the library code of now (a summary of older code is marked, not hidden)."""
+    folder = folder or stability_dir()
+    files = sorted(folder.glob("*.json")) if folder.exists() else []
+    if not files:
+        return "No seed-stability summary has been made yet (`scripts/seed_stability.py`)."
+    lines = ["| chapter | profile | seeds | checks | changed verdict on more than 1 seed in 20 |", "|---|---|---|---|---|"]
+    for f in files:
+        s = json.loads(f.read_text())
+        unstable = [f"`{cid}` ({', '.join(f'{n} {v}' for v, n in s['checks'][cid]['counts'].items())})"
+                    for cid in s.get("unstable", [])]
+        lines.append(f"| {{doc}}`{s['notebook']} </notebooks/{s['notebook']}>` | {s['profile']} | {s['n_seeds']} "
+                     f"| {len(s['checks'])} | {'; '.join(unstable) or 'none'} |")
+    return "\n".join(lines)
+
+
 def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, dict | None]:
     """The paper's table ``key`` as Markdown, each cell "paper / ours" where a chapter recorded the table.
 
