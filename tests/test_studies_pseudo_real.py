@@ -85,14 +85,22 @@ def _fit_summary() -> FitSummary:
                       pixel_var=np.array([0.5, 1.5]), corr_eig=np.array([0.2, 3.0]))
 
 
+def _cells(markdown: str) -> list[list[str]]:
+    """The body rows of a Markdown table (header and rule left out), each a list of stripped cells."""
+    lines = [x for x in markdown.splitlines() if x.startswith("|")]
+    assert lines[1].startswith("|---")
+    return [[c.strip() for c in x.strip("|").split(" | ")] for x in lines[2:]]
+
+
 def test_fit_table_and_numbers():
     fit = _fit_summary()
-    table = fit_table(fit).splitlines()
-    assert table[1].split()[-2:] == ["0.2000", "0.1000"]
+    text = fit_table(fit)
+    rows = _cells(text)
+    assert rows[0] == ["reconstruction mse", "0.2000", "0.1000", ""]
     # random levels: 1/sqrt(N = 784), 1/sqrt(P = 40), 1/sqrt(D = 10)
-    assert [float(table[i].split()[-1]) for i in (2, 4, 6)] == pytest.approx(
+    assert [float(rows[i][-1]) for i in (1, 3, 5)] == pytest.approx(
         [1 / 28, 1 / np.sqrt(40), 1 / np.sqrt(10)], abs=1e-4)
-    assert table[-1].endswith("fit took 3 s, 7 function evaluations")
+    assert text.endswith("the fit took 3 s, 7 function evaluations.")
     nums = fit_numbers(fit)
     assert nums["mse_after"] == "0.100" and nums["rhoS_before"] == "0.300" and nums["h_ratio"] == "0.250"
     assert (nums["P"], nums["D"]) == ("40", "10")
@@ -126,7 +134,9 @@ def _teacher_study() -> TeacherStudy:
 def test_teacher_table_and_numbers():
     study = _teacher_study()
     table = teacher_table(study)
-    assert "test accuracy [0.8 0.7]" in table and "(n = 4)" in table and "p = 1.50e-04" in table
+    rows = _cells(table)
+    assert [r[2] for r in rows[:2]] == ["0.800", "0.700"] and rows[2][0] == "random teachers (n = 4)"
+    assert "p = 1.50e-04" in table
     ch = PseudoRealChapter.from_parameters(_parameters(P=200, n_teachers=2, main_teacher=1, appendix_teachers=1))
     nums = teacher_numbers(study, ch)
     assert nums["acc_main"] == "0.700" and nums["acc_range"] == "0.70 to 0.80" and nums["acc_random"] == "0.500"
@@ -138,10 +148,10 @@ def test_moments_table_and_numbers():
     mo = {"kde": FoldMoments(a=-0.5, b=2.0, c=0.8, u_mean=-3.0, u_var=4.0, n=100, gaussian=gauss),
           "standardized": FoldMoments(0.0, 0.56, 0.33, 0.0, 1.0, 100, gauss),
           "gaussian": FoldMoments(0.0, 0.56, 0.33, 0.0, 1.0, 100, gauss)}
-    rows = moments_table(mo).splitlines()
-    assert len(rows) == 5 and rows[-1].startswith("N(0, 1)")
+    rows = _cells(moments_table(mo))
+    assert len(rows) == 4 and rows[-1][0] == "N(0, 1)"
     # moment-matched b = (E[u f(u)] - E u a) / sd(u) = (2 - 1.5) / 2
-    assert rows[1].split()[-2] == "0.250"
+    assert rows[0][-2] == "0.250"
     nums = moment_numbers(mo, _fit_summary())
     assert nums["lit_abc"] == "(-0.50, 2.00, 0.80)" and nums["mm_abc"] == "(-0.50, 0.25, 0.80)"
     assert nums["lit_gap"] == "-3.45" and nums["pixel_var"] == "0.50 to 1.50"
@@ -169,9 +179,10 @@ def test_tlog_gaps_are_ratios_to_the_floor_with_the_same_constants():
     assert gaps[("kde", "gaussian")][1]["eg"].ratio == pytest.approx(4.5 / 1.5)
     assert gaps[("gaussian", "gaussian")][1]["v"].ratio == pytest.approx(1.0)
     assert gaps[("kde", "corrected")][1]["R"].p_value < 0.05 < gaps[("gaussian", "corrected")][1]["R"].p_value
-    table = gaps_table(cases, gaps).splitlines()
-    assert len(table) == 8 and "(  4.0x)" in table[4]
-    assert table[-1].endswith("{'Q': 1.0, 'R': 1.0, 'v': 1.0, 'eg': 1.0}")
+    text = gaps_table(cases, gaps)
+    rows = _cells(text)
+    assert len(rows) == 6 and rows[3][:2] == ["kde", "corrected"] and rows[3][2].endswith("(4.0x)")
+    assert text.endswith("Q 1.000, R 1.000, v 1.000, eg 1.000.")
 
 
 def test_appendix_statistics():
@@ -181,8 +192,8 @@ def test_appendix_statistics():
     assert all(isinstance(e, Excess) for r in ratios for e in r.values())
     study = _teacher_study()
     assert appendix_numbers(appendix, [1, 0], study) == {"app_eg_ratio": "3.0 to 5.0", "app_acc": "0.70 to 0.80"}
-    rows = appendix_table(appendix, [1, 0], study).splitlines()
-    assert rows[1].split()[:4] == ["1", "0.900", "0.700", "0.0500"] and rows[2].split()[5:7] == ["5.0000", "1.0000"]
+    rows = _cells(appendix_table(appendix, [1, 0], study))
+    assert rows[0][:4] == ["1", "0.900", "0.700", "0.0500"] and rows[1][5] == "5.0000 / 1.0000"
 
 
 def _field(mean, var, exkurt) -> dict:
@@ -194,7 +205,8 @@ def _field(mean, var, exkurt) -> dict:
 
 def test_field_table_and_numbers():
     fields = {"kde": _field([0.5, -0.25], [2.0, 3.0], [1.0, 2.0]), "standardized": _field([0, 0], [1, 1], [0.7, 0.3])}
-    assert len(field_table(fields).splitlines()) == 4
+    rows = _cells(field_table(fields))
+    assert len(rows) == 4 and rows[2][:2] == ["standardized", "teacher field"] and rows[2][5] == "0.700, 0.300"
     nums = field_numbers(fields, _fit_summary())
     assert nums["nu_mean"] == "0.50, -0.25" and nums["nu_var"] == "2.00, 3.00" and nums["nu_kurt_std"] == "0.70, 0.30"
     assert nums["rand_kurt_std"] == "0.01, -0.02" and nums["se_kurt"] == "0.035" and nums["corr_eig"] == "0.20 to 3.00"

@@ -202,8 +202,39 @@ def test_table_entries_and_shapes(u):
 def test_figures_return_figures_with_their_panels(u):
     figs = {8: figures.dynamics(u.sweeps[u.main], u.finite_table, u.reference),
             1: figures.t_statistics(u.tests[u.main], u.finite_labels, u.t_fw[u.main], u.level),
-            3: figures.lorentz_breakdown(u), 2: figures.appendix(u)}
+            4: figures.lorentz_breakdown(u), 2: figures.appendix(u)}
     for n_axes, fig in figs.items():
         assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == n_axes
     fig = figures.excess_versus_n(u.size_points, u.fit, u.rep_tested, u.N / u.D)
     assert len(fig.axes) == 1 and len(figures.placeholder("not run").axes) == 1
+
+
+def test_figures_are_legible_at_the_column_width(u):
+    """Issue 23: at most 10 inches wide, every text at least 9 pt on screen (lib.studies.style.legibility)."""
+    from lib.studies import style
+
+    style.use()
+    figs = {"dynamics": figures.dynamics(u.sweeps[u.main], u.finite_table, u.reference),
+            "t": figures.t_statistics(u.tests[u.main], u.finite_labels, u.t_fw[u.main], u.level),
+            "size": figures.excess_versus_n(u.size_points, u.fit, u.rep_tested, u.N / u.D),
+            "lorentz": figures.lorentz_breakdown(u), "appendix": figures.appendix(u)}
+    for name, fig in figs.items():
+        leg = style.legibility(fig)
+        assert leg["ok"], (name, leg)
+
+
+def test_table1_shapes_split_drawn_mixtures_from_fixed_laws():
+    v = Universality(**{**TINY, "laws": TINY["laws"] + [["mixture", "gmm", {"alpha": 9.0, "m": 2}]]})
+    fixed, drawn = v.table1_shapes()
+    assert set(fixed) == {"uniform", "Laplace", "Lorentz"} and set(drawn) == {"mixture"}
+    assert fixed["Lorentz"] == math.inf and fixed["uniform"] == pytest.approx(1.2)
+
+
+def test_chapter_checks_from_the_summary(u):
+    from lib.studies import checks_v
+
+    checks = {c.id: c for c in checks_v.universality_checks(u)}
+    assert "V.2.table1-non-gaussian" in checks and "V.2.lorentz-relu-sgn" in checks
+    assert checks["V.2.table1-non-gaussian"].passed        # uniform and Laplace have fixed non-Gaussian shapes
+    for c in checks.values():
+        assert c.record["id"] == c.id and isinstance(c.passed, bool)

@@ -401,19 +401,26 @@ def chapter_results(p: dict) -> None:
 
 
 # ------------------------------------------------------------------------------------------ tables and numbers
-# *_table: the text the chapter prints; *_numbers: the numbers its prose glues, name -> formatted text.
+# *_table: the Markdown the chapter displays (tables that wrap inside the book's column, a note line below);
+# *_numbers: the numbers its prose glues, name -> formatted text.
+def markdown_table(header, rows, note: str = "") -> str:
+    """A Markdown table (``header``: column titles; ``rows``: lists of cells, already text), then ``note``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")
+
+
 def fit_table(fit: FitSummary) -> str:
     """Reconstruction error and correlations before and after the fit, against their i.i.d. Gaussian level."""
     prm, (b, a) = fit.params, (fit.before, fit.after)
     random_level = {"F": 1 / np.sqrt(prm.N), "C": 1 / np.sqrt(prm.P), "S": 1 / np.sqrt(prm.D)}
-    lines = [f"{'quantity':42s} {'before':>9s} {'after':>9s} {'random level':>13s}",
-             f"{'reconstruction mse':42s} {b['mse']:9.4f} {a['mse']:9.4f}"]
+    rows = [["reconstruction mse", f"{b['mse']:.4f}", f"{a['mse']:.4f}", ""]]
     for key, what in (("F", "rows of F"), ("C", "coordinates of C"), ("S", "samples of C (not penalised)")):
-        lines.append(f"{'rms rho, ' + what:42s} {b[key]:9.4f} {a[key]:9.4f} {random_level[key]:13.4f}")
-        lines.append(f"{'max |rho|, ' + what:42s} {b[key + '_max']:9.4f} {a[key + '_max']:9.4f}")
-    lines.append(f"baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; "
-                 f"fit took {fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations")
-    return "\n".join(lines)
+        rows.append([f"rms ρ, {what}", f"{b[key]:.4f}", f"{a[key]:.4f}", f"{random_level[key]:.4f}"])
+        rows.append([f"largest ρ (absolute), {what}", f"{b[key + '_max']:.4f}", f"{a[key + '_max']:.4f}", ""])
+    note = (f"Baselines: mean image {fit.baselines['mean']:.4f}, zero {fit.baselines['zero']:.4f}; the fit took "
+            f"{fit.wall_s:.0f} s, {len(fit.history['mse'])} function evaluations.")
+    return markdown_table(["quantity", "before", "after", "random level"], rows, note)
 
 
 def fit_numbers(fit: FitSummary) -> dict[str, str]:
@@ -458,10 +465,11 @@ def constants_outcome(gaussian: dict, corrected: dict, level: float) -> str:
 def teacher_table(study) -> str:
     """Accuracies of the pseudo-teachers and of the random ones (:class:`lib.core.pseudo_real.TeacherStudy`)."""
     r = study.random_accuracies
-    return (f"pseudo-teachers: train accuracy {np.round([tt.train_accuracy for tt in study.teachers], 3)} "
-            f"test accuracy {np.round(study.accuracies, 3)}\n"
-            f"random teachers: test accuracy {r.mean():.3f} +- {r.std(ddof=1):.3f} (n = {r.size});  "
-            f"Welch t = {study.t:.1f}, one-sided p = {study.p_value:.2e}")
+    rows = [[f"pseudo-teacher {i}", f"{tt.train_accuracy:.3f}", f"{tt.test_accuracy:.3f}"]
+            for i, tt in enumerate(study.teachers)]
+    rows.append([f"random teachers (n = {r.size})", "", f"{r.mean():.3f} ± {r.std(ddof=1):.3f}"])
+    return markdown_table(["teacher", "train accuracy", "test accuracy"], rows,
+                          f"Welch t = {study.t:.1f}, one-sided p = {study.p_value:.2e}.")
 
 
 def teacher_numbers(study, chapter: PseudoRealChapter) -> dict[str, str]:
@@ -474,15 +482,17 @@ def teacher_numbers(study, chapter: PseudoRealChapter) -> dict[str, str]:
 
 def moments_table(moments: dict[str, FoldMoments]) -> str:
     """Mean and variance of u, literal and moment-matched constants for each input law, and N(0, 1)'s."""
-    lines = [f"{'inputs':13s} {'E u':>7s} {'Var u':>7s} | {'a':>7s} {'E uf(u)':>8s} {'c':>7s} {'c-a2-b2':>8s} | "
-             f"{'a':>7s} {'b':>7s} {'c':>7s}   (left: literal, right: moment-matched)"]
+    rows = []
     for name, mo in moments.items():
         a_m, b_m, c_m = ode_constants(mo)
-        lines.append(f"{name:13s} {mo.u_mean:7.3f} {mo.u_var:7.3f} | {mo.a:7.3f} {mo.b:8.3f} {mo.c:7.3f} "
-                     f"{mo.c - mo.a ** 2 - mo.b ** 2:8.3f} | {a_m:7.3f} {b_m:7.3f} {c_m:7.3f}")
+        rows.append([name, f"{mo.u_mean:.3f}", f"{mo.u_var:.3f}", f"{mo.a:.3f}", f"{mo.b:.3f}", f"{mo.c:.3f}",
+                     f"{mo.c - mo.a ** 2 - mo.b ** 2:.3f}", f"{a_m:.3f}", f"{b_m:.3f}", f"{c_m:.3f}"])
     ga, gb, gc = moments["kde"].gaussian
-    lines.append(f"{'N(0, 1)':13s} {0:7.3f} {1:7.3f} | {ga:7.3f} {gb:8.3f} {gc:7.3f} {gc - ga ** 2 - gb ** 2:8.3f}")
-    return "\n".join(lines)
+    rows.append(["N(0, 1)", "0.000", "1.000", f"{ga:.3f}", f"{gb:.3f}", f"{gc:.3f}", f"{gc - ga ** 2 - gb ** 2:.3f}",
+                 f"{ga:.3f}", f"{gb:.3f}", f"{gc:.3f}"])
+    return markdown_table(["inputs", "E u", "Var u", "a", "E uf(u)", "c", "c - a² - b²", "a (matched)",
+                           "b (matched)", "c (matched)"], rows,
+                          "Columns 4 to 7: the literal constants; the last three: the moment-matched ones.")
 
 
 def moment_numbers(moments: dict[str, FoldMoments], fit: FitSummary) -> dict[str, str]:
@@ -508,12 +518,12 @@ def tlog_gaps(cases: dict[str, MnistDynamics]) -> dict[tuple[str, str], tuple[di
 
 
 def gaps_table(cases: dict[str, MnistDynamics], gaps: dict) -> str:
-    lines = [f"{'inputs':13s} {'constants':10s} " + " ".join(f"{k:>17s}" for k in GAPS)
-             + "   (tLog-RMSE, ratio to the floor)"]
-    for (name, const), (_, ex) in gaps.items():
-        lines.append(f"{name:13s} {const:10s} " + " ".join(f"{ex[k].mean:8.4f} ({ex[k].ratio:5.1f}x)" for k in GAPS))
-    scale = {k: round(cases["kde"].scale("corrected", k), 3) for k in GAPS}
-    return "\n".join(lines + [f"metric scale (mean |x| of SGD, corrected constants): {scale}"])
+    """tLog-RMSE (mean over runs) and its ratio to the floor for each input law and choice of constants."""
+    rows = [[name, const] + [f"{ex[k].mean:.4f} ({ex[k].ratio:.1f}x)" for k in GAPS]
+            for (name, const), (_, ex) in gaps.items()]
+    scale = ", ".join(f"{k} {cases['kde'].scale('corrected', k):.3f}" for k in GAPS)
+    return markdown_table(["inputs", "constants"] + [f"{k}: tLog-RMSE (ratio to the floor)" for k in GAPS], rows,
+                          f"Scale of each metric (mean absolute value of SGD, corrected constants): {scale}.")
 
 
 def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict, level: float) -> dict[str, str]:
@@ -535,14 +545,16 @@ def gap_numbers(cases: dict[str, MnistDynamics], gaps: dict, level: float) -> di
 
 def field_table(fields: dict[str, dict]) -> str:
     """Cumulants of the teacher field and of random directions (:func:`teacher_field_summary`) per input law."""
-    lines = []
+    join = lambda x: ", ".join(f"{v:.3f}" for v in np.atleast_1d(x))
+    rows = []
     for name, tf in fields.items():
-        lines.append(f"{name:13s} teacher field: mean {np.round(tf['mean'], 3)}, variance {np.round(tf['var'], 3)} "
-                     f"(T = 1), skewness {np.round(tf['skew'], 3)}, excess kurtosis {np.round(tf['exkurt'], 3)}")
-        lines.append(f"{'':13s} random direction: variance {np.round(tf['random_var'], 3)}, skewness "
-                     f"{np.round(tf['random_skew'], 3)}, excess kurtosis {np.round(tf['random_exkurt'], 3)}"
-                     f"   (standard errors {tf['se_skew']:.3f}, {tf['se_exkurt']:.3f})")
-    return "\n".join(lines)
+        rows.append([name, "teacher field", join(tf["mean"]), join(tf["var"]), join(tf["skew"]), join(tf["exkurt"])])
+        rows.append([name, "random direction", "", join(tf["random_var"]), join(tf["random_skew"]),
+                     join(tf["random_exkurt"])])
+    se = next(iter(fields.values()))
+    return markdown_table(["inputs", "direction", "mean", "variance (T = 1)", "skewness", "excess kurtosis"], rows,
+                          f"Standard errors of a Gaussian sample: skewness {se['se_skew']:.3f}, excess kurtosis "
+                          f"{se['se_exkurt']:.3f}.")
 
 
 def field_numbers(fields: dict[str, dict], fit: FitSummary) -> dict[str, str]:
@@ -559,13 +571,14 @@ def appendix_excess(appendix) -> list[dict[str, Excess]]:
 
 
 def appendix_table(appendix, indices, study) -> str:
-    lines = [f"{'teacher':8s} {'train acc':>9s} {'test acc':>9s} {'rho_W':>7s} | "
-             + " ".join(f"{'tLog ' + k:>10s} {'floor':>7s}" for k in GAPS)]
+    """Per pseudo-teacher: accuracies, the correlation of its rows, and each metric's tLog-RMSE against its floor."""
+    rows = []
     for i, (dyn, flo) in zip(indices, appendix):
         tt, tl, fl = study.teachers[i], dyn.tlog("corrected"), flo.tlog("corrected")
-        lines.append(f"{i:<8d} {tt.train_accuracy:9.3f} {tt.test_accuracy:9.3f} {tt.rho_W_after:7.4f} | "
-                     + " ".join(f"{tl[k].mean():10.4f} {fl[k].mean():7.4f}" for k in GAPS))
-    return "\n".join(lines)
+        rows.append([f"{i}", f"{tt.train_accuracy:.3f}", f"{tt.test_accuracy:.3f}", f"{tt.rho_W_after:.4f}"]
+                    + [f"{tl[k].mean():.4f} / {fl[k].mean():.4f}" for k in GAPS])
+    return markdown_table(["teacher", "train accuracy", "test accuracy", "ρ_W"] + [f"{k}: tLog-RMSE / floor"
+                                                                                   for k in GAPS], rows)
 
 
 def appendix_numbers(appendix, indices, study) -> dict[str, str]:

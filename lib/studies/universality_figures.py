@@ -36,8 +36,8 @@ def _components(name: str, x) -> list:
 def dynamics(outcomes: dict, labels, reference: str):
     """Fig. 7: SGD mean of each law in ``labels`` (dashed) against the ODE (black), top, and the gap between
     them averaged over components, bottom (thick: ``reference``), for eg, Q, R, v. ``outcomes``: label ->
-    :class:`lib.studies.universality.Outcome` of one setting."""
-    fig, axes = plt.subplots(2, 4, figsize=(15, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    :class:`lib.studies.universality.Outcome` of one setting. 10 inches wide, one legend below the panels."""
+    fig, axes = plt.subplots(2, 4, figsize=(10, 6.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     ode = outcomes[reference].result.ode
     t = ode.t
     for col, name in enumerate(["eg", "Q", "R", "v"]):
@@ -51,14 +51,16 @@ def dynamics(outcomes: dict, labels, reference: str):
                 ax.plot(t[1:], y[1:], ls="--", lw=1.1, color=COLORS[i % len(COLORS)], label=label if j == 0 else None)
             dev = np.mean([np.abs(y - z) for y, z in zip(sgd_c, ode_c)], axis=0)
             dax.plot(t[1:], dev[1:], color=COLORS[i % len(COLORS)], lw=2.4 if label == reference else 1.1)
-        ax.set_ylabel(LABELS[name])
-        dax.set_ylabel(f"|SGD mean - ODE|, {LABELS[name]}")
+        ax.set_title(LABELS[name])
         dax.set_yscale("log")
         dax.set_xscale("log")
         dax.set_xlabel("$t$")
+    axes[0, 0].set_ylabel("SGD mean (dashed), ODE")
+    axes[1, 0].set_ylabel("|SGD mean - ODE|")
     axes[0, 0].plot([], [], color="k", lw=2.2, label="ODE")
-    axes[0, 0].legend(fontsize=8, ncol=1)
-    fig.tight_layout()
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     style.savefig(fig, "universality_dynamics")
     return fig
 
@@ -74,8 +76,8 @@ def t_statistics(tests: dict, labels, t_fw: float, level: float):
     ax.axhline(t_fw, color="k", ls="--", lw=1, label=r"$t_\mathrm{fw}$ (all tests)")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(np.arange(len(labels)), labels, rotation=30, ha="right")
-    ax.set_ylabel("excess over the Gaussian floor, $t$")
-    ax.legend(ncol=5, fontsize=8)
+    ax.set_ylabel("excess over the floor, $t$")
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     style.savefig(fig, "universality_t")
     return fig
 
@@ -105,7 +107,7 @@ def excess_versus_n(points, fit, laws, n_over_d: float):
     ax.minorticks_off()
     ax.set_xlabel(f"$N$ ($D = N/{n_over_d:g}$)")
     ax.set_ylabel("tLog-RMSE / Gaussian floor")
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     style.savefig(fig, "excess_versus_N")
     return fig
 
@@ -118,7 +120,8 @@ def lorentz_breakdown(u):
     main, study, sizes = u.main, u.study, u.study_sizes
     ref, studies, exact = u.sweeps[main][u.reference], u.studies[main], u.exact[main]
     ode, t = ref.result.ode, ref.result.ode.t
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    fig, grid = plt.subplots(2, 2, figsize=(10, 7.6))
+    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     ax = axes[0]
     ax.plot(t[1:], ode.eg[0, 1:], color="k", lw=2.2, label="ODE")
     ax.plot(t[1:], ref.result.sgd.eg.mean(0)[1:], color="gray", ls="--", label="Gaussian, SGD mean")
@@ -134,7 +137,7 @@ def lorentz_breakdown(u):
     ax.set_yscale("log")
     ax.set_xlabel("$t$   (×: a run diverged)")
     ax.set_ylabel(r"$\epsilon_g$, Lorentz input")
-    ax.legend(fontsize=8)
+    ax.legend(loc="lower left")
 
     ax, ceiling = axes[1], 1e4
     for i, label in enumerate(study):
@@ -157,9 +160,10 @@ def lorentz_breakdown(u):
     ticks = list(sizes) + ([sizes[-1] * 10] if exact else [])
     ax.set_xticks(ticks, [f"$10^{{{math.log10(n):.0f}}}$" for n in sizes] + (["exact"] if exact else []))
     ax.minorticks_off()
-    ax.set_xlabel("standardisation samples $n$   (▲: diverged)")
-    ax.set_ylabel("largest tLog-RMSE / Gaussian floor")
-    ax.legend(fontsize=8)
+    ax.set_xlabel("samples $n$   (▲: diverged)")
+    ax.set_ylabel("largest tLog-RMSE / floor")
+    grid[1, 1].axis("off")
+    grid[1, 1].legend(*ax.get_legend_handles_labels(), loc="center", title="middle panel")
 
     ax = axes[2]
     for i, label in enumerate(study):
@@ -173,54 +177,74 @@ def lorentz_breakdown(u):
         s = u.scales[u.lorentz[0]]
         ax.loglog(n_arr, s["median"][0] * np.sqrt(n_arr / n_arr[0]), "k--", lw=1, label=r"$\propto n^{1/2}$")
     ax.set_xlabel("standardisation samples $n$")
-    ax.set_ylabel("sample standard deviation (raw law)")
-    ax.legend(fontsize=8)
+    ax.set_ylabel("sample sd (raw law)")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
     style.savefig(fig, "lorentz_breakdown")
     return fig
 
 
 def appendix(u):
-    """The further settings of a :class:`lib.studies.universality_summary.Universality`, one row each: left,
-    |SGD - ODE| of eg (SGD mean of each law with a variance, single runs of a law without); right, each
-    law's t statistic per metric against the family-wise critical value. A placeholder if none was run."""
+    """The further settings of a :class:`lib.studies.universality_summary.Universality`, one row each (small
+    multiples): left, |SGD - ODE| of eg over time: the Gaussian floor (black), the range over the other laws with
+    a variance (band; the largest one's curve dashed) and each surviving single run of a law without a variance
+    (dotted); right, each law's t statistic per metric (laws on the vertical axis) against the family-wise
+    critical value. A placeholder if no further setting was run."""
     extra = u.combos[1:]
     if not extra:
         return placeholder("no further setting run")
     t = u.sweeps[u.main][u.reference].result.ode.t
-    color_of = {label: COLORS[i % len(COLORS)] for i, label in enumerate(u.finite_table)}
-    fig, axes = plt.subplots(len(extra), 2, figsize=(14, 3.8 * len(extra)), squeeze=False,
-                             gridspec_kw={"width_ratios": [3, 2]})
+    fig, axes = plt.subplots(len(extra), 2, figsize=(10, 3.9 * len(extra) + 0.8), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1]})
     for row, combo in enumerate(extra):
         ax = axes[row, 0]
         ode_eg = u.sweeps[combo][u.reference].result.ode.eg[0]
+        gaps, lorentz = {}, []
         for label, o in u.sweeps[combo].items():
-            if o.result is None:                   # every run diverged: nothing to draw but the legend
-                ax.plot([], [], color=style.PALETTE[3], ls=":", label=f"{label}: all {u.runs} runs diverged")
-                continue
-            if u.moments[label].finite_variance:
-                gap = np.abs(o.result.sgd.eg.mean(0) - ode_eg)
-                ax.plot(t[1:], gap[1:], lw=2.4 if label == u.reference else 1.3, color=color_of.get(label, "#999999"),
-                        label=f"{label}, SGD mean")
+            if o.result is None:
+                lorentz.append((label, o, None))
+            elif u.moments[label].finite_variance:
+                gaps[label] = np.abs(o.result.sgd.eg.mean(0) - ode_eg)
             else:
-                for k, eg in enumerate(o.result.sgd.eg):
-                    ax.plot(t[1:], np.abs(eg - ode_eg)[1:], color=style.PALETTE[3], lw=0.9, ls=":",
-                            label=f"{label}, single runs ({o.diverged} of {u.runs} diverged)" if k == 0 else None)
+                lorentz.append((label, o, [np.abs(eg - ode_eg) for eg in o.result.sgd.eg]))
+        others = np.array([g for label, g in gaps.items() if label != u.reference])
+        if others.size:
+            ax.fill_between(t[1:], others.min(0)[1:], others.max(0)[1:], color=style.PALETTE[0], alpha=0.25, lw=0,
+                            label="other laws with a variance: range")
+            top = max((x for x in gaps if x != u.reference), key=lambda x: float(np.mean(np.log(gaps[x][1:]))))
+            ax.plot(t[1:], gaps[top][1:], color=style.PALETTE[0], ls="--", lw=1.2, label="the largest of them")
+        ax.plot(t[1:], gaps[u.reference][1:], color="k", lw=2.2, label=f"{u.reference} (the floor)")
+        for label, o, runs in lorentz:
+            if runs is None:
+                ax.plot([], [], color=style.PALETTE[3], ls=":", label=f"{label}: single runs (every run diverged)")
+                continue
+            for k, gap in enumerate(runs):
+                ax.plot(t[1:], gap[1:], color=style.PALETTE[3], lw=1.0, ls=":",
+                        label=f"{label}: single runs (diverged ones left out)" if k == 0 else None)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_ylabel(rf"|SGD - ODE|, $\epsilon_g$   ($g$ = {combo[0]}, $f$ = {combo[1]})", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_ylabel(r"|SGD - ODE|, $\epsilon_g$")
+        ax.set_title(f"$g$ = {combo[0]}, $f$ = {combo[1]}", loc="left")
         ax = axes[row, 1]
         labels_c = list(u.finite_of[combo])
+        y = np.arange(len(labels_c))[::-1]
         for i, name in enumerate(GAPS):
             vals = [u.tests[combo][name].t[label] for label in labels_c]
-            ax.plot(np.arange(len(labels_c)) + 0.12 * (i - 1.5), vals, "o", color=style.PALETTE[i], label=name)
-        ax.axhline(u.t_fw[combo], color="k", ls="--", lw=1, label=r"$t_\mathrm{fw}$")
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set_xticks(np.arange(len(labels_c)), labels_c)
-        ax.set_ylabel("excess over the floor, $t$")
-        ax.legend(ncol=3, fontsize=8)
+            ax.plot(vals, y + 0.15 * (i - 1.5), "o", color=style.PALETTE[i], label=LABELS[name])
+        ax.axvline(u.t_fw[combo], color="k", ls="--", lw=1, label=r"$t_\mathrm{fw}$")
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(y, labels_c)
+        ax.set_xlabel("excess over the floor, $t$")
     axes[-1, 0].set_xlabel("$t$")
-    fig.tight_layout()
+    seen = {}
+    for ax in axes[:, 0]:
+        for h, name in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(name, h)
+    handles, names = list(seen.values()), list(seen)
+    handles2, names2 = axes[0, 1].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.8 / (3.9 * len(extra) + 0.8) + 0.06, 1, 1))
+    fig.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=1, frameon=False)
+    fig.legend(handles2, names2, loc="lower right", bbox_to_anchor=(1.0, 0.0), ncol=3, frameon=False)
     style.savefig(fig, "universality_appendix")
     return fig
 

@@ -426,6 +426,19 @@ class Universality:
         return min((shape[x] if not math.isnan(shape[x]) else math.inf, x)
                    for law in self.table_laws if (x := law.label) != self.reference)
 
+    def table1_shapes(self) -> tuple[dict, dict]:
+        """({law: max(|skewness|, |excess kurtosis|)} for the laws of Table 1 but the reference whose parameters
+        fix their shape (inf without those moments), the same for the laws whose shape is drawn with the seed:
+        the mixtures, whose component means and weights are random)."""
+        fixed, drawn = {}, {}
+        for law in self.table_laws:
+            if law.label == self.reference:
+                continue
+            mo = self.moments[law.label]
+            shape = max(abs(mo.skew), abs(mo.exkurt))
+            (drawn if law.dist == "gmm" else fixed)[law.label] = math.inf if math.isnan(shape) else shape
+        return fixed, drawn
+
     def rep_worst(self) -> float:
         """Largest t of the seed study over seeds and laws."""
         return max(t for row in self.seed_study.values() for _, (t, _n) in row.values())
