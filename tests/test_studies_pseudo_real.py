@@ -228,6 +228,12 @@ def test_figures_have_their_panels():
     gaps = tlog_gaps({"gaussian": _Dyn(1.0), "kde": _Dyn(4.0), "standardized": _Dyn(2.0)})
     fig4 = figs.gaps_figure(gaps)
     assert len(fig4.axes) == 1 and len(fig4.axes[0].patches) == 4 * len(GAPS)
+    from lib.studies import style
+
+    style.use()                            # issue 23: <= 10 in wide, every text >= 9 pt on screen
+    for fig in (figs.images_figure(_fit_summary()), figs.teacher_accuracy_figure(_teacher_study()),
+                figs.field_figure(fields), figs.gaps_figure(gaps)):
+        assert style.legibility(fig)["ok"], style.legibility(fig)
     plt.close("all")
 
 
@@ -246,4 +252,9 @@ def test_dynamics_figures_on_a_tiny_run():
     assert [len(ax.lines) for ax in fig.axes] == [2 * K * (K + 1) // 2, 2 * K * M, 3 * K, 3]
     fig2 = figs.appendix_figure([(kd, kd)], [ch.main_teacher], ch.teachers())
     assert len(fig2.axes) == 2 and len(fig2.axes[1].lines) == 2 * K
+    from lib.studies import style
+
+    style.use()
+    for f in (figs.dynamics_figure(kd), figs.appendix_figure([(kd, kd)], [ch.main_teacher], ch.teachers())):
+        assert style.legibility(f)["ok"], style.legibility(f)
     plt.close("all")

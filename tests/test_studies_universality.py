@@ -46,6 +46,8 @@ def test_parameters_are_those_of_the_chapter():
     ({"replicate_laws": ["uniform", "Laplace"]}, "replicate_laws"),
     ({"replicate_laws": ["Gaussian", "Lorentz"]}, "replicate_laws"),
     ({"replicate_N": [1]}, "replicate_N"),
+    ({"replicate_seeds": [0]}, "replicate_seeds"),
+    ({"replicate_seeds": [1, 1]}, "replicate_seeds"),
 ])
 def test_bad_parameters_name_the_parameter(change, name):
     with pytest.raises(ParameterError, match=name):
@@ -238,3 +240,8 @@ def test_chapter_checks_from_the_summary(u):
     assert checks["V.2.table1-non-gaussian"].passed        # uniform and Laplace have fixed non-Gaussian shapes
     for c in checks.values():
         assert c.record["id"] == c.id and isinstance(c.passed, bool)
+
+
+def test_replicate_seeds_are_offsets_from_the_chapter_seed():
+    v = Universality(**{**TINY, "seed": 5, "replicate_seeds": [1, 2]})
+    assert v.rep_seeds == [5, 6, 7]

@@ -24,7 +24,7 @@ def images_figure(fit: FitSummary):
             ax.grid(False)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
     fig.subplots_adjust(wspace=0.05, hspace=0.08)
     return fig
 
@@ -72,7 +72,7 @@ def dynamics_figure(kd: MnistDynamics):
                         label="ODE, Gaussian constants" if j == 0 else None)
             if sub:
                 ax.annotate(sub, (t[-1], c_arr[0][-1]), xytext=(3, 0), textcoords="offset points", color=color,
-                            fontsize=8, va="center")
+                            va="center")
         ax.set_xscale("log")
         ax.set_xlabel("$t$")
         ax.set_ylabel(ylabel)
@@ -101,7 +101,7 @@ def gaps_figure(gaps: dict):
     ax.set_xticks(np.arange(len(GAPS)), ["$Q$", "$R$", "$v$", "$\\epsilon_g$"])
     ax.set_yscale("log")
     ax.set_ylabel("tLog-RMSE, SGD vs ODE")
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    ax.legend(loc="upper left", ncol=2)
     return fig
 
 
@@ -121,7 +121,7 @@ def field_figure(fields: dict):
         ax.plot(xs, np.exp(-xs ** 2 / 2) / np.sqrt(2 * np.pi), color="k", lw=1.2, label="$\\mathcal{N}(0, T_{mm})$")
         ax.set_xlabel(f"teacher field $\\nu_{m}$")
         ax.set_ylabel("density")
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend()
     fig.tight_layout()
     return fig
 
@@ -144,6 +144,6 @@ def appendix_figure(appendix, indices, study):
         ax.set_xlabel("$t$")
         ax.set_ylabel(ylabel)
     axes[0].set_yscale("log")
-    axes[0].legend(fontsize=8, loc="lower left")
+    axes[0].legend(loc="lower left")
     fig.tight_layout()
     return fig

@@ -82,7 +82,12 @@ class Universality:
                                      f"with D = N D/N >= 1")
         self.rep_tested = [x for x in self.replicate_laws if x != self.reference]
         self.rep_pool = [x for x in self.rep_tested if self.moments[x].finite_kurtosis]
-        self.rep_seeds = ([self.seed] + list(self.replicate_seeds)) if self.replicate_seeds else []
+        if any(not isinstance(k, int) or k < 1 for k in self.replicate_seeds) or \
+                len(set(self.replicate_seeds)) != len(self.replicate_seeds):
+            raise ParameterError(f"replicate_seeds={self.replicate_seeds!r} must be distinct integers >= 1 (offsets "
+                                 f"from seed)")
+        # further seeds as offsets from the chapter's seed, so that another seed repeats the whole study
+        self.rep_seeds = ([self.seed] + [self.seed + k for k in self.replicate_seeds]) if self.replicate_seeds else []
         self.lorentz = [label for label in self.study if not self.moments[label].finite_variance]
         self.heavy = [label for label in self.study
                       if self.moments[label].finite_variance and not self.moments[label].finite_kurtosis]
