@@ -72,8 +72,9 @@ shown.note()
 # %% tags=["remove-input"]
 from myst_nb import glue
 
-from lib.studies import style
 from IPython.display import Markdown, display
+
+from lib.studies import checks_v, style
 from lib.studies.pseudo_real import (PseudoRealChapter, appendix_numbers, appendix_table, field_numbers,
                                      field_table, fit_numbers, fit_table, gap_numbers, gaps_table, moment_numbers,
                                      moments_table, teacher_numbers, teacher_table, tlog_gaps)
@@ -120,6 +121,7 @@ glue("fig9", fig, display=False)
 for name, text in fit_numbers(fit).items():
     glue(name, text, display=False)
 glue("level", f"{level:g}", display=False)
+glue("constants_min_p", f"{checks_v.CONSTANTS_MIN_P:,}", display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig9
@@ -347,7 +349,11 @@ for name, text in appendix_numbers(appendix, chapter.indices, study).items():
 #    ratio to the floor exceeds 1 (`results/stability/07_pseudo_real.json`).
 # 6. The corrected constants bring the ODE closer to SGD than the Gaussian constants for $Q$ and
 #    $\epsilon_g$ (paired one-sided $t$-test over the same runs, $p<$ {glue:text}`level`). (Paper claim 7; recorded with
-#    its outcome, not asserted: whether it holds is a finding, stated above and in the report.)
+#    its outcome, not asserted: whether it holds is a finding, stated above and in the report.) It is decided
+#    only on a fit of the whole MNIST test set ({glue:text}`constants_min_p` digits, the paper profile): on a fit
+#    of a few hundred digits the seed, which draws the digits and the start of the fit, changes the sign of the
+#    constants' effect on the test error from one seed to the next (`results/stability/07_pseudo_real.json`), so
+#    the quick profile records it as not tested at this scale.
 # 7. Standardising $C$ brings the ODE closer to SGD for every one of $Q$, $R$, $v$, $\epsilon_g$ (Welch on
 #    the log scale, $p<$ {glue:text}`level`; our addition).
 # 8. The pseudo-teacher's field is not Gaussian even for standardised inputs: its largest excess kurtosis
@@ -355,7 +361,6 @@ for name, text in appendix_numbers(appendix, chapter.indices, study).items():
 
 # %%
 from lib.pipeline import claims
-from lib.studies import checks_v
 
 book = claims.Registry("07_pseudo_real", globals(), section="V.3")
 for check in checks_v.pseudo_real_checks(fit, study, cases, gaps, tf_std, level):   # rules: lib/studies/checks_v.py

@@ -135,7 +135,7 @@ def test_pseudo_real_checks_gather_the_chapter_checks_in_order():
     study = TeacherStudy([PseudoTeacher(None, None, 0.9, a, 0.1, 0.05, None) for a in (0.8, 0.85)],
                          np.array([0.5, 0.45, 0.55, 0.5, 0.52]), 12.3, 1e-6)
     field = {"exkurt": np.array([0.8, 0.2]), "se_exkurt": 0.05, "random_exkurt": np.array([0.01, -0.02])}
-    checks = cv.pseudo_real_checks(fit, study, cases, tlog_gaps(cases), field, 0.01, corrected_tested=False)
+    checks = cv.pseudo_real_checks(fit, study, cases, tlog_gaps(cases), field, 0.01)   # P = 40: not tested
     ids = [c.id for c in checks]
     assert ids == ["V3.fit-reconstructs", "V3.fit-weak-correlations", "V3.teacher-beats-random",
                    "V3.teachers-each-significant", "V3.approximate-only", "V3.ode-approximate", "V3.corrected-closer",
@@ -144,3 +144,8 @@ def test_pseudo_real_checks_gather_the_chapter_checks_in_order():
     assert by["V3.approximate-only"].passed and by["V3.standardized-closer"].passed
     assert not by["V3.ode-approximate"].passed                 # a miss of 0.2 in units of a scale of 1
     assert by["V3.corrected-closer"].verdict == NOT_TESTED     # eg does not improve; the scale cannot decide
+    import dataclasses
+
+    big = dataclasses.replace(fit, params=PseudoRealParams(P=cv.CONSTANTS_MIN_P, D=10))
+    decided = {c.id: c for c in cv.pseudo_real_checks(big, study, cases, tlog_gaps(cases), field, 0.01)}
+    assert decided["V3.corrected-closer"].verdict == NOT_REPRODUCED          # eg no closer: the claim fails

@@ -35,6 +35,11 @@ NON_GAUSSIAN = 0.5     # max(|skewness|, |excess kurtosis|) of a law that counts
 MARGINS = 1.0          # a Lorentz run is off the ODE when its excess exceeds this many single-run margins
 MOVED = 10.0           # the ODE must move this many Gaussian floors within t_max for the window to mean anything
 SCALE_BAND = (0.35, 0.65)   # the Lorentz standardising scale grows like n^(1/2): log-log slope in this band
+# The corrected constants' effect is judged only on a fit of the whole MNIST test set (the paper profile): on the
+# quick profile's fit of a few hundred digits, which digits and which start the seed draws changes the sign of the
+# effect on the test error from one seed to the next (results/stability/07_pseudo_real.json), so one run cannot
+# decide the claim, however many SGD runs it averages.
+CONSTANTS_MIN_P = 10_000
 
 
 def _setting(combo) -> str:
@@ -289,10 +294,13 @@ def teacher_field_non_gaussian(kurt_teacher: float, se: float, kurt_random: floa
 
 
 def pseudo_real_checks(fit, study, cases, gaps, field_std: Mapping, level: float,
-                       corrected_tested: bool = True) -> list[Check]:
+                       corrected_tested: bool | None = None) -> list[Check]:
     """Every check of chapter 07, in order, from its fit summary, teacher study, cases (inputs ->
     :class:`lib.studies.pseudo_real.MnistDynamics`), gaps (:func:`lib.studies.pseudo_real.tlog_gaps`) and the
-    teacher field on standardised inputs."""
+    teacher field on standardised inputs. ``corrected_tested`` (default: the fit has at least
+    :data:`CONSTANTS_MIN_P` digits) decides whether ``V3.corrected-closer`` is tested."""
+    if corrected_tested is None:
+        corrected_tested = fit.params.P >= CONSTANTS_MIN_P
     (floor, _), (kc, kc_x) = gaps[("gaussian", "corrected")], gaps[("kde", "corrected")]
     (kg, kg_x), (sc, sc_x) = gaps[("kde", "gaussian")], gaps[("standardized", "gaussian")]
     acc, rand = np.asarray(study.accuracies, float), np.asarray(study.random_accuracies, float)
