@@ -44,7 +44,7 @@ from .model import Model, Weights
 from .ode import ODEState, _System
 from .trajectory import Trajectory, record_steps
 
-SAMPLES = 1 << 14
+SAMPLES = 1 << 13
 
 
 def _normal_points(samples: int, dims: int, seed: int = 0) -> np.ndarray:

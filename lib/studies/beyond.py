@@ -78,7 +78,7 @@ def shape_batch(model: Model, laws: tuple, runs: int, t_max: float, points: int 
 
 @cached(version=1)
 def mean_ode_reference(model: Model, seed: int, t_max: float, points: int, dt: float = 0.01,
-                       samples: int = 1 << 14) -> dict:
+                       samples: int = 1 << 13) -> dict:
     """The ODE with the a-term (:func:`lib.core.ode_mean.integrate_ode_mean`) from the initial weights of
     the Section V comparisons (``init_weights(model, 1, seed, share_student=True)``) at the SGD recorder's
     times. Returns 't', 'Q', 'R', 'v', 'eg' (1, times, ...) and 'mu' (1, times, K)."""

@@ -47,6 +47,8 @@ from lib.studies.mixture_dynamics import Setup, sweep  # noqa: E402
 from lib.studies.universality import Law, comparison, guarded_batch, standardization_scale  # noqa: E402
 from lib.studies.pseudo_real import MnistRun, fit_summary, input_moments, mnist_dynamics, teacher_field_summary  # noqa: E402,E501
 from lib.core.sgd import simulate_sgd_cached  # noqa: E402
+from lib.core.shapes import GaussianLaw, MomentLaw, StudentT  # noqa: E402
+from lib.studies.beyond import mean_ode_reference, shape_batch  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 TOLERANCE = {"float64": dict(rtol=1e-9, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-7)}
@@ -247,6 +249,14 @@ _cases = [
     Case(fit_summary,
          lambda fn: fn(PSEUDO, n_show=2, seed=0, use_cache=False),
          note="float64"),
+    Case(shape_batch,
+         lambda fn: fn(RELU, (GaussianLaw(), MomentLaw(1.0, 2.0), StudentT(3.0)), 2, 2.0, points=5, seed=0,
+                       use_cache=False),
+         float32=("tlog.*",),
+         note="SGD in float32 (no dtype parameter), ODE float64; laws of lib.core.shapes"),
+    Case(mean_ode_reference,
+         lambda fn: fn(Model(N=20, D=10, K=2, M=2, lr=0.2, f="relu", g="relu"), 0, 2.0, 5, use_cache=False),
+         note="float64 ODE with the a-term (quasi Monte Carlo averages, fixed scrambled Sobol points)"),
 ]
 
 CASES: dict[str, Case] = {c.name: c for c in _cases}
