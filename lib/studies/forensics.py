@@ -46,6 +46,7 @@ from ..measures.paper_tables import PAPER_TABLES, TABLE_COLUMNS
 TABLE_OF = {"erf": "I", "relu": "II"}
 GROUPS = {"Q diag": (0, 3), "Q off": (1, 2), "R": (4, 5, 6, 7), "v": (8, 9)}
 BAND_SIGMAS = 3.0          # a predicted component agrees with the paper within 3 combined standard deviations
+DECISIVE_BAND = math.log(1.5)   # a row decides only if its median band is narrower than a factor 1.5
 
 
 # --- part 1: the alpha = 0 floor -------------------------------------------------------------------------
@@ -228,38 +229,44 @@ def binned_state(state: ODEState, bins: int, q: float) -> ODEState:
 
 
 @cached(version=1)
-def binned_ode(model: Model, seed: int, bins: int, t_max: float, times: tuple, dt: float = 0.01) -> Trajectory:
-    """The ODE from the initial weights of ``seed`` (as :func:`lib.measures.compare.ode_reference`) integrated over
-    ``bins`` Marchenko-Pastur bins instead of the D exact eigenvalues (bins = 0: the exact ODE)."""
-    w = init_weights(model, runs=1, seed=seed, share_student=True)
-    state = ODEState.from_weights(model, w)
-    if bins:
-        state = binned_state(state, bins, model.D / model.N)
+def binned_ode(model: Model, seeds: tuple, bins: int, t_max: float, times: tuple, dt: float = 0.01) -> Trajectory:
+    """The ODE from the initial weights of each seed in ``seeds`` (as :func:`lib.measures.compare.ode_reference`:
+    ``init_weights(model, seed, share_student=True)``) integrated over ``bins`` Marchenko-Pastur bins instead of
+    the D exact eigenvalues, all seeds in one batch (they share the bins' eigenvalues). Run axis: the seeds."""
+    states = []
+    for s in seeds:
+        w = init_weights(model, runs=1, seed=int(s), share_student=True)
+        states.append(binned_state(ODEState.from_weights(model, w), bins, model.D / model.N))
+    cat = lambda name: torch.cat([getattr(x, name) for x in states], 0)
+    s0 = states[0]
+    state = ODEState(rho=s0.rho, r=cat("r"), sigma=cat("sigma"), Omega=cat("Omega"), v=cat("v"), T=cat("T"),
+                     T_tilde=cat("T_tilde"), v_t=cat("v_t"), a=s0.a, b=s0.b, c=s0.c, delta=s0.delta, g=s0.g,
+                     t_tau=cat("t_tau"))
     return integrate_ode(state, model.lr, t_max, dt=dt, times=np.asarray(times))
 
 
-def ode_candidates(setup: FloorSetup, floors: dict, bins_list) -> list[Candidate]:
-    """RMSE of the same SGD runs against the ODE over ``bins`` MP bins, for each bins in ``bins_list``."""
-    out = []
+def ode_candidates(setup: FloorSetup, floors: dict, bins_list, baseline: Candidate) -> tuple[list[Candidate], dict]:
+    """The ODE over ``bins`` MP bins, for each bins in ``bins_list``: the per-component ratio of the RMSE of the SGD
+    runs of ``setup.seeds`` against the binned ODE to their RMSE against the exact ODE, times ``baseline`` (our row
+    over every seed: the initial conditions scatter the row by tens of per cent, so the change must be measured on
+    the same seeds); and {g: {bins: component-averaged RMSE between the binned and the exact ODE, mean over the
+    seeds}}."""
+    out, dist = [], {g: {} for g in floors}
+    fn = lambda t, a, b: mv.variant("rmse", t, a, b)
     for bins in bins_list:
-        per = {}
+        c = Candidate(f"ODE over {bins} Marchenko-Pastur bins (ratio x our row)", "ODE")
         for g, rs in floors.items():
-            swapped = []
-            for s, r in zip(setup.seeds, rs):
-                ode = binned_ode(setup.comparison(g, s).model, s, bins, float(r.sgd.t[-1]), tuple(r.sgd.t))
-                swapped.append(ComparisonResult(sgd=r.sgd, ode=ode, tlog={}))
-            per[g] = per_run_components(swapped, lambda t, a, b: mv.variant("rmse", t, a, b))
-        out.append(_pooled(f"ODE over {bins} Marchenko-Pastur bins", "ODE", per))
-    return out
-
-
-def ode_bin_distance(setup: FloorSetup, g: str, bins: int) -> float:
-    """Component-averaged RMSE between the binned and the exact ODE of the first seed (Q, R, v averaged)."""
-    s = setup.seeds[0]
-    model = setup.comparison(g, s).model
-    exact = ode_reference(model, s, setup.t_max, setup.points, 0.01)
-    b = binned_ode(model, s, bins, setup.t_max, tuple(exact.t))
-    return float(np.mean([tlog_rmse_mean(exact.t, getattr(b, n), getattr(exact, n), time_axis=1) for n in METRICS]))
+            t = rs[0].sgd.t
+            ode = binned_ode(setup.comparison(g, setup.seeds[0]).model, setup.seeds, bins, float(t[-1]), tuple(t))
+            swapped = [ComparisonResult(sgd=r.sgd, ode=ode.select(i), tlog={}) for i, r in enumerate(rs)]
+            x, x0 = per_run_components(swapped, fn), per_run_components(rs, fn)
+            ratio = x.mean(0) / x0.mean(0)
+            c.rows[g] = baseline.rows[g] * ratio
+            c.sems[g] = baseline.sems[g] * ratio        # the ratio is paired (same runs): its own error is small
+            dist[g][bins] = float(np.mean([tlog_rmse_mean(t, getattr(ode.select(i), n), getattr(r.ode, n), time_axis=1)
+                                           for i, r in enumerate(rs) for n in METRICS]))
+        out.append(c)
+    return out, dist
 
 
 # --- the learning rate: new runs, as a factor on the stored row ---
@@ -281,7 +288,7 @@ def lr_ratios(setup: LrSetup, g: str) -> dict[float, tuple[np.ndarray, np.ndarra
     ``setup.runs`` runs of one seed at each learning rate (cached by :func:`lib.measures.compare.compare`)."""
     fs = FloorSetup(N=setup.N, D=setup.D, runs=setup.runs, t_max=setup.t_max, seeds=(setup.seed,))
     fn = lambda t, a, b: mv.variant("rmse", t, a, b)
-    base = per_run_components([compare(fs.comparison(g, setup.seed, 0.2))], fn)
+    base = per_run_components(floor_results(fs, g)[0], fn)                 # lr = 0.2: stored where it exists
     out = {}
     for lr in setup.lrs:
         x = per_run_components([compare(fs.comparison(g, setup.seed, lr))], fn)
@@ -329,7 +336,14 @@ class Verdict:
 
     @property
     def reproduces(self) -> bool:
-        return self.agree == self.total
+        return self.decided and self.agree == self.total
+
+    @property
+    def decided(self) -> bool:
+        """Some component lies outside its band (the row does not reproduce the paper's, whatever the band's
+        width), or the band is narrow enough to tell the paper's row from ours (median < DECISIVE_BAND)."""
+        narrow = float(np.median(np.concatenate(list(self.band.values())))) < DECISIVE_BAND
+        return narrow or self.agree < self.total
 
     def group_ratio(self, g: str) -> dict[str, float]:
         """Geometric mean of the ratio over each group of components (Q diagonal, Q off-diagonal, R, v)."""
@@ -337,6 +351,8 @@ class Verdict:
 
     @property
     def label(self) -> str:
+        if not self.decided:
+            return "not decided at this scale"
         if self.reproduces:
             return "reproduces the paper's row"
         return f"does not ({self.agree} of {self.total} components within the band)"
@@ -363,7 +379,7 @@ def candidate_table(verdicts: list[Verdict], activations) -> str:
     for v in verdicts:
         cells = [f"{v.group_ratio(g)[k]:.2f}" for g in activations for k in GROUPS]
         lines.append(f"| {v.name} | " + " | ".join(cells) + f" | {v.agree}/{v.total} | "
-                     f"{'**reproduces**' if v.reproduces else 'no'} |")
+                     f"{'**reproduces**' if v.reproduces else ('no' if v.decided else 'not decided')} |")
     return "\n".join(lines)
 
 
@@ -503,3 +519,189 @@ def spike_verdict(results: dict, names=METRICS) -> dict:
             verdict = "neither"
         out[g] = dict(z_a=za, z_b=zb, gap_ratio=gap, verdict=verdict)
     return out
+
+
+# --- the chapter's parameters and everything it needs -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chapter:
+    """The parameters cell of notebooks/08_forensics.py, checked, with the calls built from it."""
+
+    activations: list
+    N: int
+    D: int
+    lr: float
+    seed: int
+    floor_seeds: list
+    floor_runs: int
+    floor_t_max: float
+    floor_stored: bool
+    ode_bins: list
+    ode_seeds: list
+    lrs: list
+    lr_runs: int
+    lr_t_max: float
+    spike_alphas: list
+    spike_m: int
+    spike_runs: int
+    spike_t_max: float
+    field_laws: list
+    field_Ns: list
+    field_samples: int
+
+    def __post_init__(self):
+        for g in self.activations:
+            validate.choice("activations", g, ("relu", "erf"))
+        if not set(self.ode_seeds) <= set(self.floor_seeds):
+            raise validate.ParameterError(f"ode_seeds={self.ode_seeds!r} must be among floor_seeds")
+        for b in self.ode_bins:
+            if self.D % validate.integer("ode_bins", b, 1):
+                raise validate.ParameterError(f"ode_bins: {b} does not divide D={self.D}")
+        if not self.spike_alphas or min(self.spike_alphas) <= 0:
+            raise validate.ParameterError(f"spike_alphas={self.spike_alphas!r} must hold alphas > 0")
+        from .forensics_fields import LAWS
+        for law in self.field_laws:
+            validate.choice("field_laws", law, LAWS)
+        if "Gaussian" not in self.field_laws:
+            raise validate.ParameterError("field_laws must include 'Gaussian' (the reference)")
+        if len(self.field_Ns) < 2:
+            raise validate.ParameterError("field_Ns needs two sizes or more (a slope)")
+
+    @classmethod
+    def of(cls, namespace: dict) -> "Chapter":
+        return cls(**{name: namespace[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def floor_setup(self) -> FloorSetup:
+        return FloorSetup(N=self.N, D=self.D, lr=self.lr, runs=self.floor_runs, t_max=self.floor_t_max,
+                          seeds=tuple(self.floor_seeds))
+
+    def pair_setup(self, g: str) -> PairSetup:
+        return PairSetup(g=g, N=self.N, D=self.D, lr=self.lr, runs=self.spike_runs, t_max=self.spike_t_max,
+                         seed=self.seed)
+
+    def lr_setup(self) -> LrSetup:
+        return LrSetup(N=self.N, D=self.D, runs=self.lr_runs, t_max=self.lr_t_max, seed=self.seed,
+                       lrs=tuple(float(x) for x in self.lrs))
+
+
+@dataclass
+class Results:
+    """Everything the chapter shows: part 1 (floors' source, candidates and verdicts, ODE bin distances), part 2
+    (g -> PairResult, verdicts), part 3 (law -> [FieldMoments per N])."""
+
+    floor_source: dict
+    candidates: list
+    verdicts: list
+    bin_distance: dict
+    pairs: dict
+    spike: dict
+    fields: dict
+
+
+def part1(ch: Chapter) -> tuple[dict, list, list, dict]:
+    """(source per g, candidates, verdicts, {g: {bins: distance of the binned from the exact ODE}})."""
+    fs = ch.floor_setup
+    floors, source = {}, {}
+    for g in ch.activations:
+        floors[g], source[g] = floor_results(fs, g, ch.floor_stored)
+    cands = metric_candidates(floors)
+    cands.append(selection_candidate(floors))
+    sub = FloorSetup(N=fs.N, D=fs.D, lr=fs.lr, runs=fs.runs, t_max=fs.t_max,
+                     seeds=tuple(s for s in fs.seeds if s in ch.ode_seeds))
+    chosen = {g: [r for s, r in zip(fs.seeds, rs) if s in ch.ode_seeds] for g, rs in floors.items()}
+    ode_rows, dist = ode_candidates(sub, chosen, ch.ode_bins, cands[0])
+    cands += ode_rows
+    if ch.lrs:
+        ratios = {g: lr_ratios(ch.lr_setup(), g) for g in ch.activations}
+        cands += lr_candidates(cands[0], ratios)
+    return source, cands, [judge(c) for c in cands], dist
+
+
+def chapter_results(params: dict) -> Results:
+    """Compute (and cache) everything notebooks/08_forensics.py shows, for its parameters ``params`` (the
+    parameters cell's names; missing names are an error). Every expensive piece is a cached call, so a second
+    call, or the notebook after it, only reads."""
+    from .forensics_fields import field_study
+
+    ch = params if isinstance(params, Chapter) else Chapter(**{k: params[k] for k in Chapter.__dataclass_fields__})
+    source, cands, verdicts, dist = part1(ch)
+    pairs = {g: spike_pair(ch.pair_setup(g), tuple(float(a) for a in ch.spike_alphas), ch.spike_m)
+             for g in ch.activations}
+    fields_ = field_study(ch.field_laws, ch.field_Ns, samples=ch.field_samples, seed=ch.seed)
+    return Results(source, cands, verdicts, dist, pairs, spike_verdict(pairs), fields_)
+
+
+# --- the numbers of the chapter's prose ------------------------------------------------------------------------
+
+def find(verdicts: list[Verdict], prefix: str) -> Verdict | None:
+    return next((v for v in verdicts if v.name.startswith(prefix)), None)
+
+
+def part1_numbers(res: Results, activations) -> dict[str, str]:
+    """Glue texts of part 1: sources, ratios of the book's metric and of eq. 18 as printed, best candidate."""
+    base, eq18 = find(res.verdicts, "RMSE over"), find(res.verdicts, "eq. 18")
+    out = {"floor_source": ", ".join(f"{g}: {s}" for g, s in res.floor_source.items())}
+    for g in activations:
+        for key, v in (("base", base), ("eq18", eq18)):
+            gr = v.group_ratio(g)
+            for k, short in (("Q diag", "Qd"), ("Q off", "Qo"), ("R", "R"), ("v", "v")):
+                out[f"{key}_{g}_{short}"] = f"{gr[k]:.2f}"
+    grid = [v for v in res.verdicts if v.kind == "time grid"]
+    if grid:
+        moves = [v.group_ratio(g)[k] / base.group_ratio(g)[k] for v in grid for g in activations for k in GROUPS]
+        out["grid_lo"], out["grid_hi"] = f"{min(moves):.2f}", f"{max(moves):.2f}"
+    scatter = np.concatenate([paper_scatter(g) for g in activations])
+    out["paper_cv_lo"], out["paper_cv_hi"] = f"{100 * scatter.min():.0f}", f"{100 * scatter.max():.0f}"
+    best = max(res.verdicts, key=lambda v: (v.decided, v.agree))
+    out.update(best_name=best.name, best_agree=f"{best.agree} of {best.total}",
+               n_candidates=str(len(res.verdicts)),
+               n_reproduce=str(sum(v.reproduces for v in res.verdicts)),
+               n_undecided=str(sum(not v.decided for v in res.verdicts)))
+    bins = {b: d for g in activations for b, d in res.bin_distance[g].items()}
+    if bins:
+        b0 = min(bins)
+        out["bins_min"] = str(b0)
+        out["bins_dist"] = f"{max(res.bin_distance[g][b0] for g in activations):.4f}"
+        out["floor_Q"] = f"{min(base_row_mean(res, g) for g in activations):.4f}"
+    return out
+
+
+def base_row_mean(res: Results, g: str) -> float:
+    """Mean over the ten components of the book's metric at alpha = 0 (the floor)."""
+    return float(res.candidates[0].rows[g].mean())
+
+
+def part2_numbers(res: Results) -> dict[str, str]:
+    out = {}
+    for g, r in res.pairs.items():
+        sv = res.spike[g]
+        out[f"sp_{g}_za"], out[f"sp_{g}_zb"] = f"{sv['z_a']:.1f}", f"{sv['z_b']:.1f}"
+        out[f"sp_{g}_gap"] = f"{sv['gap_ratio']:.1f}"
+        out[f"sp_{g}_aQ"], out[f"sp_{g}_bQ"] = f"{r.ratio('a', 'Q')[-1]:.1f}", f"{r.ratio('b', 'Q')[-1]:.1f}"
+        out[f"sp_{g}_verdict"] = SPIKE_WORDS[sv["verdict"]]
+        out[f"sp_{g}_top"] = f"{r.spike[-1]:.0f}"
+    r0 = next(iter(res.pairs.values()))
+    out["sp_alpha"], out["sp_m"] = f"{r0.alphas[-1]:g}", str(r0.m)
+    return out
+
+
+SPIKE_WORDS = {
+    "spike": "the spike: the matched Gaussian leaves the ODE as far as the mixture does, and the two run means agree",
+    "law": "the law of the label: the matched Gaussian stays at the floor while the mixture leaves the ODE",
+    "both": "the spike first: the matched Gaussian already leaves the ODE, and the mixture's discrete label moves "
+            "its run mean further, to a significantly different place",
+    "neither": "neither: at this scale neither run set is resolved from the floor",
+}
+
+
+def spike_sentence(spike: dict) -> str:
+    """One sentence on whether the matched Gaussian (second moments only) already leaves the ODE, per activation."""
+    yes = [g for g, v in spike.items() if v["z_b"] > EXCESS_LIMIT]
+    no = [g for g in spike if g not in yes]
+    if yes and not no:
+        return ("In our network the second moments alone, spike included, already take SGD away from the ODE "
+                f"({', '.join(yes)}).")
+    if no and not yes:
+        return "In our network the matched Gaussian stays at the floor: the second moments alone do not break the ODE."
+    return (f"The matched Gaussian leaves the ODE with {', '.join(yes)} and stays at the floor with {', '.join(no)}.")

@@ -22,6 +22,7 @@ import torch
 
 from ..core import validate
 from ..core.cache import cached
+from ..core.device import resolve
 from ..core.functions import activation, fold
 from ..core.inputs import make_distribution
 from ..core.integrals import I2
@@ -97,21 +98,22 @@ def field_moments(law: str, N: int, ratio: float = 2.0, samples: int = 20_000, s
     pred[K:, :K] = pred[:K, K:].T
     dist_name, params = LAWS[law]
     dist = make_distribution(dist_name, D, seed=seed, standardize=True, **params)
-    gen = torch.Generator().manual_seed(seed + 1)
-    F, W, Wt = w.F[0], w.W[0], w.W_t[0]
+    dev = resolve(None)                                         # the default device (a GPU where there is one)
+    gen = torch.Generator(dev).manual_seed(seed + 1)
+    F, W, Wt = (x[0].to(dev) for x in (w.F, w.W, w.W_t))
     fsgn = fold("sgn")
     per = samples // BATCHES
     covs, ggs = [], {g: [] for g in activations}
     with torch.no_grad():
         for _ in range(BATCHES):
-            C = dist.sample(per, gen, dtype=torch.float64)
+            C = dist.sample(per, gen, dev, dtype=torch.float64)
             lam = fsgn(C @ F / math.sqrt(D)) @ W.T / math.sqrt(N)
             nu = C @ Wt.T / math.sqrt(D)
             z = torch.cat([lam, nu], 1)
-            covs.append((z.T @ z / per).numpy())                   # second moments: the prediction's means are 0
+            covs.append((z.T @ z / per).cpu().numpy())                   # second moments: the prediction's means are 0
             for g in activations:
                 gf = activation(g)[0]
-                ggs[g].append((gf(lam).T @ gf(nu) / per).numpy())
+                ggs[g].append((gf(lam).T @ gf(nu) / per).cpu().numpy())
     covs = np.array(covs)
     out = FieldMoments(law, N, D, per * BATCHES, covs.mean(0), covs.std(0, ddof=1) / math.sqrt(BATCHES), pred)
     P = torch.as_tensor(pred)
