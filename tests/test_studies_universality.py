@@ -199,6 +199,7 @@ def test_table_entries_and_shapes(u):
     assert len(figures.size_table(u).splitlines()) == 2 + 2
     st = figures.settings_table(u).splitlines()
     assert len(st) == 2 + 5 + 1 and st[-2].endswith("| – |")                       # heavy Pareto: main only
+    assert "inf" not in figures.settings_table(u)          # a law whose runs all diverged says so, not "≥ inf×"
 
 
 def test_figures_return_figures_with_their_panels(u):

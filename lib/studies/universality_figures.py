@@ -357,8 +357,10 @@ def settings_table(u) -> str:
             if o is None:
                 cells.append("–")
             elif o.diverged:
-                cells.append(f"{o.diverged}/{o.tlog['Q'].size} diverged, "
-                             f"rest ≥ {np.min(u.run_ratio(o, combo)):.0f}× floor")
+                r = u.run_ratio(o, combo)
+                rest = r[np.isfinite(r)]
+                cells.append(f"{o.diverged}/{r.size} diverged" + (f", the others ≥ {np.min(rest):.0f}× floor"
+                                                                   if rest.size else " (all runs)"))
             elif not u.moments[label].finite_variance:
                 cells.append(f"no divergence, ≥ {np.min(u.run_ratio(o, combo)):.0f}× floor")
             else:
