@@ -370,8 +370,8 @@ glue("fig_app", figures.appendix(u), display=False)
 #
 # The further settings, one row each (the paper's appendix figures). Left: gap between the generalisation
 # error of SGD and of the ODE over time: black, the Gaussian input (the floor); band, the range over the
-# other laws with a variance (SGD mean over runs), the largest of them dashed; dotted, each surviving single
-# run of the Lorentz input. Right: excess of each law's tLog-RMSE over the Gaussian floor ($t$ statistic) for
+# other laws of Table 1 with a variance (SGD mean over runs); dashed, the heavy Pareto law where it is run;
+# dotted, each surviving single run of the Lorentz input. Right: excess of each law's tLog-RMSE over the Gaussian floor ($t$ statistic) for
 # $Q$, $R$, $v$, $\epsilon_g$; dashed: the family-wise critical value.
 # ```
 #

@@ -186,15 +186,16 @@ def lorentz_breakdown(u):
 
 def appendix(u):
     """The further settings of a :class:`lib.studies.universality_summary.Universality`, one row each (small
-    multiples): left, |SGD - ODE| of eg over time: the Gaussian floor (black), the range over the other laws with
-    a variance (band; the largest one's curve dashed) and each surviving single run of a law without a variance
-    (dotted); right, each law's t statistic per metric (laws on the vertical axis) against the family-wise
+    multiples): left, |SGD - ODE| of eg over time: the Gaussian floor (black), the range over the other laws of
+    Table 1 with a variance (band), each further law with a variance (dashed: the heavy-tailed additions) and each
+    surviving single run of a law without a variance (dotted); right, each law's t statistic per metric (laws on the vertical axis) against the family-wise
     critical value. A placeholder if no further setting was run."""
     extra = u.combos[1:]
     if not extra:
         return placeholder("no further setting run")
     t = u.sweeps[u.main][u.reference].result.ode.t
-    fig, axes = plt.subplots(len(extra), 2, figsize=(10, 3.9 * len(extra) + 0.8), squeeze=False,
+    height = 3.9 * len(extra) + 1.2
+    fig, axes = plt.subplots(len(extra), 2, figsize=(10, height), squeeze=False,
                              gridspec_kw={"width_ratios": [1, 1]})
     for row, combo in enumerate(extra):
         ax = axes[row, 0]
@@ -207,12 +208,13 @@ def appendix(u):
                 gaps[label] = np.abs(o.result.sgd.eg.mean(0) - ode_eg)
             else:
                 lorentz.append((label, o, [np.abs(eg - ode_eg) for eg in o.result.sgd.eg]))
-        others = np.array([g for label, g in gaps.items() if label != u.reference])
-        if others.size:
+        table = [x for x in u.finite_of[combo] if x != u.reference and x in gaps]
+        if table:
+            others = np.array([gaps[x] for x in table])
             ax.fill_between(t[1:], others.min(0)[1:], others.max(0)[1:], color=style.PALETTE[0], alpha=0.25, lw=0,
-                            label="other laws with a variance: range")
-            top = max((x for x in gaps if x != u.reference), key=lambda x: float(np.mean(np.log(gaps[x][1:]))))
-            ax.plot(t[1:], gaps[top][1:], color=style.PALETTE[0], ls="--", lw=1.2, label="the largest of them")
+                            label="other laws of Table 1 with a variance: range")
+        for i, x in enumerate(x for x in gaps if x != u.reference and x not in table):   # heavy-tailed additions
+            ax.plot(t[1:], gaps[x][1:], color=style.PALETTE[1 + i % 3], ls="--", lw=1.3, label=x)
         ax.plot(t[1:], gaps[u.reference][1:], color="k", lw=2.2, label=f"{u.reference} (the floor)")
         for label, o, runs in lorentz:
             if runs is None:
@@ -242,7 +244,7 @@ def appendix(u):
             seen.setdefault(name, h)
     handles, names = list(seen.values()), list(seen)
     handles2, names2 = axes[0, 1].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0.8 / (3.9 * len(extra) + 0.8) + 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 1.15 / height, 1, 1))
     fig.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=1, frameon=False)
     fig.legend(handles2, names2, loc="lower right", bbox_to_anchor=(1.0, 0.0), ncol=3, frameon=False)
     style.savefig(fig, "universality_appendix")
