@@ -74,7 +74,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from lib.studies import style
+from lib.studies import checks_v, style
 from lib.studies import universality_figures as figures
 from lib.studies.universality_summary import Universality
 
@@ -322,9 +322,9 @@ glue("fig8", figures.lorentz_breakdown(u), display=False)
 # ### The heavy Pareto law: a variance is not enough at this size
 
 # %% [markdown]
-# The Pareto law with shape 2.5 has a variance, so the paper's statement covers it, but at this size it does
-# not follow the ODE within the floor: with the paper's procedure (standardisation from $10^4$ samples) its
-# largest tLog-RMSE ratio is {glue:text}`heavy_ratio_sweep` ($t$ up to {glue:text}`heavy_t_sweep`). The
+# The Pareto law with shape 2.5 has a variance, so the paper's statement covers it, but at the paper's size
+# it does not follow the ODE within the floor (with fewer or shorter runs the outcome depends on the seed; see
+# claim 5 below): with the paper's procedure (standardisation from $10^4$ samples) its largest tLog-RMSE ratio is {glue:text}`heavy_ratio_sweep` ($t$ up to {glue:text}`heavy_t_sweep`). The
 # sample-size study (middle panel) is not monotone. With $n=${glue:text}`heavy_n_small` samples the median
 # ratio is {glue:text}`heavy_ratio_small`: the sample variance of a few heavy-tailed draws typically
 # underestimates the variance (the population variance is {glue:text}`heavy_var_small` times the median
@@ -387,6 +387,7 @@ display(Markdown(figures.settings_table(u)))
 for name, text in u.texts().items():     # every number and phrase that the prose glues
     glue(name, text, display=False)
 glue("far", f"{far:g}", display=False)
+glue("heavy_min_samples", f"{checks_v.HEAVY_MIN_SAMPLES:,}", display=False)
 
 # %% [markdown]
 # ## Claims checked
@@ -415,8 +416,11 @@ glue("far", f"{far:g}", display=False)
 #    sample standard deviation in $[0.35, 0.65]$ (the median over 500 coordinates of a stable law's sample
 #    scale fluctuates by some 10 % per point, a slope error below 0.1 over three decades).
 # 5. (Paper, recorded and reported, not asserted.) The heavy-tailed Pareto law, which has a variance, follows
-#    the ODE within the floor. In our runs this fails (see above); it is recorded as failed rather than
-#    asserted so that the book still builds, and the reproduction report lists it.
+#    the ODE within the floor. In our runs at the paper's size this fails (see above); it is recorded as failed
+#    rather than asserted so that the book still builds, and the reproduction report lists it. Its departure
+#    comes from rare large inputs, and whether a few short runs meet them is itself a matter of chance, so the
+#    check is decided only where the law's runs see at least {glue:text}`heavy_min_samples` samples in all
+#    (runs times $N t_{\max}$, the paper profile's size); with fewer it is not tested at this scale.
 # 6. The comparison is not vacuous in any setting: along the ODE, some component of each of $Q$, $R$, $v$
 #    moves by more than 10 times the Gaussian floor of that metric within $t_{\max}$. A student that did not
 #    learn would then sit several floors away from the ODE over the late log-times, far outside the
@@ -433,7 +437,6 @@ glue("far", f"{far:g}", display=False)
 
 # %%
 from lib.pipeline import claims
-from lib.studies import checks_v
 
 book = claims.Registry("06_universality", globals(), section="V.2")
 for check in checks_v.universality_checks(u):       # every rule: lib/studies/checks_v.py

@@ -138,3 +138,9 @@ def test_pseudo_real_checks_gather_the_chapter_checks_in_order():
     big = dataclasses.replace(fit, params=PseudoRealParams(P=cv.CONSTANTS_MIN_P, D=10))
     decided = {c.id: c for c in cv.pseudo_real_checks(big, study, cases, tlog_gaps(cases), field, 0.01)}
     assert decided["V3.corrected-closer"].verdict == NOT_REPRODUCED          # eg no closer: the claim fails
+
+
+def test_heavy_tail_is_decided_only_with_enough_samples():
+    assert not cv.heavy_power(3, 1000, 20.0) and cv.heavy_power(10, 1000, 100.0)
+    c = cv.heavy_tail(COMBO, "Pareto 2.5", 1.3, 1.27, 4.35, 4, 1e-3, tested=False)
+    assert c.passed and c.verdict == NOT_TESTED
