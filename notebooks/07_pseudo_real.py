@@ -239,23 +239,19 @@ for name, text in gap_numbers(cases, gaps, level).items():
 # ```
 #
 # The ODE does not track SGD on the pseudo-real data at the level of the floor. With the corrected
-# constants, the tLog-RMSE over $t\le${glue:text}`t_max` ({glue:text}`runs` runs) is {glue:text}`kc_Q` for
-# $Q$, {glue:text}`kc_R` for $R$, {glue:text}`kc_v` for $v$ and {glue:text}`kc_eg` for $\epsilon_g$:
-# {glue:text}`kc_ratio_Q`, {glue:text}`kc_ratio_R`, {glue:text}`kc_ratio_v` and {glue:text}`kc_ratio_eg`
-# times the Gaussian floor ({glue:text}`floor_Q`, {glue:text}`floor_R`, {glue:text}`floor_v`,
-# {glue:text}`floor_eg`). In units of the size of each quantity the miss is {glue:text}`kc_rel_Q`,
-# {glue:text}`kc_rel_R`, {glue:text}`kc_rel_v` and {glue:text}`kc_rel_eg`. The ODE reproduces the shape of
-# the learning curves, which is what "approximately" can mean here, but at $t=${glue:text}`t_max` SGD's test
-# error is {glue:text}`eg_final_sgd` where the ODE predicts {glue:text}`eg_final_corrected` (with the
-# Gaussian constants {glue:text}`eg_final_gaussian`).
+# constants ({glue:text}`runs` runs, $t\le${glue:text}`t_max`) it misses SGD by {glue:text}`kc_ratio_Q`,
+# {glue:text}`kc_ratio_R`, {glue:text}`kc_ratio_v` and {glue:text}`kc_ratio_eg` times the Gaussian floor for
+# $Q$, $R$, $v$ and $\epsilon_g$ (the table gives each tLog-RMSE), which is {glue:text}`kc_rel_Q`,
+# {glue:text}`kc_rel_R`, {glue:text}`kc_rel_v` and {glue:text}`kc_rel_eg` of the size of each quantity. The
+# ODE reproduces the shape of the learning curves, which is what "approximately" can mean here, but at
+# $t=${glue:text}`t_max` SGD's test error is {glue:text}`eg_final_sgd` where the ODE predicts
+# {glue:text}`eg_final_corrected` (with the Gaussian constants {glue:text}`eg_final_gaussian`).
 #
-# {glue:text}`constants_outcome`: the gap goes
-# from {glue:text}`kg_Q` to {glue:text}`kc_Q` for $Q$ and from {glue:text}`kg_eg` to {glue:text}`kc_eg` for
-# $\epsilon_g$ (paired one-sided test over the same runs at level {glue:text}`level`). They do not help $R$ and $v$ (from {glue:text}`kg_R` to {glue:text}`kc_R` and from
-# {glue:text}`kg_v` to {glue:text}`kc_v`). Standardising $C$ does much more than recomputing constants:
-# the gap of the standardised inputs is {glue:text}`sc_ratio_Q`, {glue:text}`sc_ratio_R`,
-# {glue:text}`sc_ratio_v` and {glue:text}`sc_ratio_eg` times the floor for $Q$, $R$, $v$, $\epsilon_g$,
-# but standardised inputs are no longer MNIST-like (last row of {numref}`fig-pseudo-real-images`).
+# {glue:text}`constants_outcome` (paired one-sided test over the same runs at level {glue:text}`level`; the
+# table's rows "kde, gaussian" and "kde, corrected"). Standardising $C$ does much more than recomputing
+# constants: the standardised inputs miss SGD by {glue:text}`sc_ratio_Q`, {glue:text}`sc_ratio_R`,
+# {glue:text}`sc_ratio_v` and {glue:text}`sc_ratio_eg` times the floor, but they are no longer MNIST-like
+# (last row of {numref}`fig-pseudo-real-images`).
 #
 # ### Why three constants cannot correct it
 #
