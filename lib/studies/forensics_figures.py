@@ -85,7 +85,7 @@ def plot_fields(summary, Ns, fig_name):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("$N$ ($D = N/2$)")
-        ax.set_title(lab, fontsize="medium")
+        ax.text(0.02, 0.97, lab, transform=ax.transAxes, va="top", fontsize="small")
     axes[0].set_ylabel("largest relative deviation from the prediction")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, fontsize="x-small",
                bbox_to_anchor=(0.5, -0.02))
