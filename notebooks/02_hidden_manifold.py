@@ -123,7 +123,7 @@ glue("N_large", f"{N_values[-1]}", display=False)
 # ```{glue:figure} gep_gap_fig
 # :name: fig-gep-gap
 #
-# Finite-size error of the Gaussian equivalence property for $f=$ sgn: the largest entry-wise gap
+# (no counterpart in the paper) Finite-size error of the Gaussian equivalence property for $f=$ sgn: the largest entry-wise gap
 # between the order-parameter formula and the exact covariance of $(\bar\lambda,\nu)$ at finite $N$
 # (averaged over independent draws of $F$, $W$, $\tilde W$), and the Monte Carlo error of the sampled
 # covariance, which stays at the sampling level.
@@ -153,7 +153,7 @@ glue("se_kurt", f"{se_kurt:.3f}", display=False)
 # ```{glue:figure} gep_gauss_fig
 # :name: fig-gep-gaussianity
 #
-# Left: histogram of the centred student preactivation against the Gaussian with the predicted
+# (no counterpart in the paper) Left: histogram of the centred student preactivation against the Gaussian with the predicted
 # variance $Q_{00}$. Right: skewness and excess kurtosis of each preactivation at the largest $N$,
 # averaged over the draws, with two standard errors of that average.
 # ```

@@ -194,13 +194,13 @@ glue("lr", f"{lr:g}", display=False)
 # ```{glue:figure} fig_ode_vs_sgd
 # :name: fig-ode-vs-sgd
 #
-# The ODE (solid) against online SGD (dashed: mean of the runs, shaded: ± one standard deviation over
+# (no counterpart in the paper) The ODE (solid) against online SGD (dashed: mean of the runs, shaded: ± one standard deviation over
 # runs) under Gaussian latent inputs, $N=${glue:text}`N`, $D=${glue:text}`D`, $K=M=2$,
 # $\eta=${glue:text}`lr`, $f=\operatorname{sgn}$, {glue:text}`runs` runs from one initial condition, up to
 # $t=${glue:text}`t_max`. One column
 # per activation; from top to bottom the generalisation error and the components of $Q$, $R$ and $v$.
-# The paper draws no such figure; its Gaussian floor is the $\alpha=0$ row of Tables I and II of its first
-# version, compared in the table below.
+# The paper's Gaussian floor is the $\alpha=0$ row of Tables I and II of its first version, compared in the
+# table below.
 # ```
 #
 # On the scale of {numref}`fig-ode-vs-sgd` the mean of the runs lies on the ODE, and the run-to-run band is barely wider than the
@@ -213,7 +213,7 @@ glue("lr", f"{lr:g}", display=False)
 floors = study.floor_summary(data)             # per component: ours (per run, mean of runs) and the paper's
 
 # %% tags=["remove-input"]
-display(Markdown(floors.markdown()))
+display(Markdown(floors.markdown_by_component()))
 floor_ratio = {g: floors.floor_ratio(g) for g in activations}
 run_ratio = {g: floors.run_ratio(g) for g in activations}
 for g in ["erf", "relu"]:
@@ -272,7 +272,7 @@ for g in ["erf", "relu"]:
 # ```{glue:figure} fig_convergence
 # :name: fig-ode-convergence
 #
-# Per-run tLog-RMSE between SGD and the ODE (component average) against $N$ at $D/N=${glue:text}`ratio`,
+# (no counterpart in the paper) Per-run tLog-RMSE between SGD and the ODE (component average) against $N$ at $D/N=${glue:text}`ratio`,
 # runs to $t=${glue:text}`conv_t_max`. Faint points: each initial condition (mean over its runs); large
 # markers: geometric mean over initial conditions; solid lines: the fitted power laws (common slope, mean
 # intercept), slope ± standard error in the legend; dotted: $N^{-1/2}$.

@@ -80,8 +80,8 @@ glue("kl_per_coordinate_fig", fig, display=False)
 # ```{glue:figure} kl_per_coordinate_fig
 # :name: fig-kl-per-coordinate
 #
-# KL divergence of one coordinate of $\mathrm{GM}(\alpha, m)$ from $\mathcal N(0,1)$ against $\alpha$
-# (paper Fig. 2, which plots the $k$-NN estimate for the whole vector).
+# (paper Fig. 2, which plots the $k$-NN estimate for the whole vector) KL divergence of one coordinate of
+# $\mathrm{GM}(\alpha, m)$ from $\mathcal N(0,1)$ against $\alpha$.
 # Left: raw mixture; right: standardised per dimension. Lines: exact value (quadrature), mean over the
 # drawn mixtures; dotted: the first mixture alone; circles: one-dimensional $k$-NN estimate for that
 # first mixture. The divergence of the whole vector is $D$ times these values.
@@ -130,7 +130,7 @@ glue("knn_gauss", f"{knn_full[False][0, 0]:.2f}", display=False)
 # ```{glue:figure} knn_vs_exact_fig
 # :name: fig-knn-vs-exact
 #
-# The $k$-NN estimate of $D_{\mathrm{KL}}$ in the full dimension $D$ against the exact value, for every
+# (no counterpart in the paper) The $k$-NN estimate of $D_{\mathrm{KL}}$ in the full dimension $D$ against the exact value, for every
 # $(\alpha, m)$ cell and both settings. The black line marks agreement. The paper reports only the
 # estimate, as the KL axis of its Figs. 2 and 6.
 # ```

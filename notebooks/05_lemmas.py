@@ -69,7 +69,7 @@ glue("lemma_remainders_fig", fig, display=False)
 # ```{glue:figure} lemma_remainders_fig
 # :name: fig-lemma-remainders
 #
-# Left: remainder of Lemma II.1 (the paper's eq. S6) for standard Gaussian inputs. Right: Lemma V.1 for two standardised
+# (no counterpart in the paper) Left: remainder of Lemma II.1 (the paper's eq. S6) for standard Gaussian inputs. Right: Lemma V.1 for two standardised
 # $\mathrm{GM}(\alpha, m)$ variables; dashed, the remainder of eq. 21 (first order in $\epsilon$), solid,
 # after adding the per-component-pair first-order term (second order). Dotted: slope 2.
 # ```
@@ -97,7 +97,7 @@ display(Markdown(study.lemma_table(ii1, v1, eps_values)))
 v3 = study.v3_grid(functions, laws, seed=seed, lorentz_seeds=lorentz_seeds)
 
 # %% tags=["remove-input"]
-display(Markdown(study.v3_table(v3, functions)))
+display(Markdown(study.v3_table_by_law(v3, functions)))
 
 # %% tags=["remove-input"]
 worst_sgn = study.worst_gap(v3, "sgn")
@@ -132,7 +132,7 @@ glue("se_floor", f"{se_floor:.3f}", display=False)
 # ```{glue:figure} projection_gap_fig
 # :name: fig-projection-gap
 #
-# Gap between $\mathbb E[\operatorname{sgn}(u)]$ and its Gaussian value for $u = C\cdot F/|F|$, where $C$ has
+# (no counterpart in the paper) Gap between $\mathbb E[\operatorname{sgn}(u)]$ and its Gaussian value for $u = C\cdot F/|F|$, where $C$ has
 # $D$ i.i.d. coordinates standardised by sample estimates; Monte Carlo with one standard error. $D=1$ is the
 # single-coordinate case of the table above. The Monte Carlo floor is about {glue:text}`se_floor`.
 # ```
@@ -158,9 +158,8 @@ glue("sample_means_fig", fig, display=False)
 # ```{glue:figure} sample_means_fig
 # :name: fig-sample-means
 #
-# Distribution of sample means of $f(x)$ over many draws of sample size as in the parameters, for a
-# standardised mixture and a standard Gaussian. Vertical lines: exact expectations (paper Fig. S2; Fig. S1
-# of its first version).
+# (paper Fig. S2; Fig. S1 of its first version) Distribution of sample means of $f(x)$ over many draws of sample size as in the parameters, for a
+# standardised mixture and a standard Gaussian. Vertical lines: exact expectations.
 # ```
 
 # %% [markdown]

@@ -117,7 +117,7 @@ glue("R_max", R_max, display=False)
 # ```{glue:figure} scaling_fig
 # :name: fig-performance-scaling
 #
-# Left: engine run-steps per second against $N$ at $D=N/2$ (solid, {glue:text}`full_N_runs` runs in the full benchmark) and
+# (no counterpart in the paper) Left: engine run-steps per second against $N$ at $D=N/2$ (solid, {glue:text}`full_N_runs` runs in the full benchmark) and
 # the input-product floor at the same size (dotted); the dash-dotted grey line falls like $N^{-2}$.
 # Right: the rate against the number of runs batched together at the paper's size, with the GEMM floor
 # (dotted) and the one-run numpy loop (dashed) of the same record.
@@ -155,7 +155,7 @@ glue("whole_ms", f"{bd.whole_ms:.1f}" if frac else "n/a", display=False)     # o
 # ```{glue:figure} breakdown_fig
 # :name: fig-performance-breakdown
 #
-# Time per run-step of each part of an engine block, for each record with a breakdown.
+# (no counterpart in the paper) Time per run-step of each part of an engine block, for each record with a breakdown.
 # ```
 #
 # For {glue:text}`main_label` ({glue:text}`breakdown_runs` runs), the input product with the fold takes

@@ -140,15 +140,14 @@ def knn_table(tables: dict, alphas, ms) -> str:
 
 
 def knn_pivot_table(tables: dict, alphas, ms) -> str:
-    """Markdown pivot of :func:`knn_table`: one row per setting and m, one column per alpha, each cell
+    """Markdown pivot of :func:`knn_table`: one row per setting and alpha, one column per m, each cell
     "k-NN estimate / exact" (nats, first mixture of the cell, whole dimension D)."""
-    head = "| setting | $m$ | " + " | ".join(f"$\\alpha$ = {a:g}" for a in alphas) + " |"
-    lines = [head, "|---|---|" + "---:|" * len(alphas)]
+    lines = ["| setting | $\\alpha$ | " + " | ".join(f"$m$ = {m}" for m in ms) + " |", "|---|---|" + "---:|" * len(ms)]
     for st in (False, True):
-        for i, m in enumerate(ms):
+        for j, a in enumerate(alphas):
             cells = " | ".join(f"{tables['knn_full'][st][i, j]:.1f} / {tables['exact_first'][st][i, j]:.1f}"
-                               for j in range(len(alphas)))
-            lines.append(f"| {'standardised' if st else 'raw'} | {m} | {cells} |")
+                               for i in range(len(ms)))
+            lines.append(f"| {'standardised' if st else 'raw'} | {a:g} | {cells} |")
     return "\n".join(lines)
 
 

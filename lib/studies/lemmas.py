@@ -97,6 +97,25 @@ def v3_table(v3: dict, functions) -> str:
     return "\n".join(lines)
 
 
+def v3_table_by_law(v3: dict, functions) -> str:
+    """The numbers of :func:`v3_table` with one row per law (the Gaussian first) and one column per f, so
+    that the table fits the book's column (laws are many, functions few)."""
+    laws = [k[1] for k in v3 if k[0] == functions[0]]
+    lines = ["| law | " + " | ".join(f"$\\mathbb E\\,${f}$(x)$" for f in functions) + " |", "|---|" + "---:|" * len(functions)]
+    lines.append("| Gaussian | " + " | ".join(f"{v3[(f, laws[0])]['gaussian']:.4f}" for f in functions) + " |")
+    for law in laws:
+        cells = []
+        for f in functions:
+            r = v3[(f, law)]
+            if law == "lorentz":
+                s = r["sampled"]
+                cells.append("no finite value" if not np.all(np.isfinite(s)) else f"{s.min():+.2f} .. {s.max():+.2f}")
+            else:
+                cells.append(f"{r['exact']:.4f}")
+        lines.append(f"| {law} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def worst_gap(v3: dict, f: str) -> tuple[float, str]:
     """(largest |gap|, its law) of function ``f`` over the laws with a variance (all but Lorentz)."""
     return max((abs(r["gap"]), k[1]) for k, r in v3.items() if k[1] != "lorentz" and k[0] == f)

@@ -442,6 +442,21 @@ class FloorSummary:
         return "\n".join(lines)
 
 
+    def markdown_by_component(self) -> str:
+        """The same numbers as :meth:`markdown`, one row per component and one column per activation and
+        source, so that the table fits the book's column (components are many, sources few)."""
+        names = [c for n in METRICS for c in component_names(n, self.K, self.M)]
+        paper = "paper, α = 0" + ("" if (self.K, self.M) == (2, 2) else " (block means)")
+        sources = [("ours, per run", self.per_run), ("ours, mean of runs", self.of_mean), (paper, self.floors)]
+        head = [f"{g}: {label}" for g in self.floors for label, _ in sources]
+        lines = ["| component | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+        values = {(g, label): _flat(d[g]) for g in self.floors for label, d in sources}
+        for i, name in enumerate(names):
+            lines.append(f"| {name} | " + " | ".join(f"{values[(g, label)][i]:.4f}" for g in self.floors
+                                                      for label, _ in sources) + " |")
+        return "\n".join(lines)
+
+
 PAPER_TABLE = {"erf": "I", "relu": "II"}     # the paper's appendix table of each activation
 
 
