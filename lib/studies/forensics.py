@@ -689,8 +689,8 @@ def part2_numbers(res: Results) -> dict[str, str]:
 SPIKE_WORDS = {
     "spike": "the spike: the matched Gaussian leaves the ODE as far as the mixture does, and the two run means agree",
     "law": "the law of the label: the matched Gaussian stays at the floor while the mixture leaves the ODE",
-    "both": "the spike first: the matched Gaussian already leaves the ODE, and the mixture's discrete label moves "
-            "its run mean further, to a significantly different place",
+    "both": "the spike first: the matched Gaussian already leaves the ODE, and the mixture's discrete label puts "
+            "its run mean at a significantly different place again",
     "neither": "neither: at this scale neither run set is resolved from the floor",
 }
 
