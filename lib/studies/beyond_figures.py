@@ -127,7 +127,7 @@ def scaling_table(b, g: str) -> str:
                  + f" | {s['floor_fit'].beta:.2f} [{s['floor_fit'].lo:.2f}, {s['floor_fit'].hi:.2f}] | |")
     for label, pts in s["excess"].items():
         f = s["fit"][label]
-        ci = f"{f.beta:.2f} [{f.lo:.2f}, {f.hi:.2f}]" if np.isfinite(f.beta) else "-"
+        ci = f"{f.beta:.2f} [{f.lo:.2f}, {f.hi:.2f}]" if np.isfinite(f.beta) and s["verdict"][label] != "floor" else "-"
         lines.append(f"| {label} | " + " | ".join(_fmt(p.value, p.se) for p in pts)
                      + f" | {ci} | {VERDICTS[s['verdict'][label]]} |")
     return "\n".join(lines)
