@@ -206,7 +206,7 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     chapter afterwards adds no sweep and no engine batch to the cache."""
     from lib.pipeline import paper, stash
 
-    tiny = {"activations": ["relu"], "ms": [2, 3], "alphas": [0, 4, 9], "shared_alphas": [9], "small_alphas": [0.5], "n_mixtures": 1,
+    tiny = {"activations": ["relu"], "ms": [2, 3], "alphas": [0, 4, 9], "shared_alphas": [9], "n_mixtures": 1,
             "runs": 2, "N": 100, "D": 50, "t_max": 0.5}
     monkeypatch.setitem(profiles.PROFILES, "paper", {"04_mixture_dynamics": tiny})
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache"))
@@ -223,11 +223,11 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
     from lib.pipeline import chapters
     params = {**chapters.parameter_defaults("04_mixture_dynamics"), **tiny}
     batches = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.npz"))
-    assert sorted(paper.pieces("04_mixture_dynamics", params)) == batches and len(batches) == 4   # raw, std, shared, small
+    assert sorted(paper.pieces("04_mixture_dynamics", params)) == batches and len(batches) == 3   # raw, std, shared
     # two worker processes make the same cache entries (no extra batch computed by the sweeps afterwards)
     monkeypatch.setenv("HMM_CACHE_DIR", str(tmp_path / "cache2"))
     monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash2"))
-    assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 4
+    assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 3
     assert paper.compute_batches("04_mixture_dynamics", params, workers=2) == 0        # all cached now
     paper.results_only("04_mixture_dynamics", min_seconds=0)
     assert sorted(p.name for f in ("sweep", "guarded_batch") for p in (tmp_path / "cache2" / f).glob("*.npz")) == before

@@ -289,12 +289,11 @@ def test_lib_run_scheduler_computes_the_chapters_batches_before_it_runs(monkeypa
     monkeypatch.setenv("HMM_STASH_DIR", str(tmp_path / "stash"))
     monkeypatch.setenv("HMM_OUTPUT_DIR", str(tmp_path / "output"))
     cache.reset_sources()
-    tiny = {"activations": ["relu"], "ms": [2], "alphas": [0, 9], "shared_alphas": [9], "small_alphas": [0.5],
-            "n_mixtures": 1, "runs": 2, "N": 60, "D": 30, "t_max": 0.5}
+    tiny = {"activations": ["relu"], "ms": [2], "alphas": [0, 9], "shared_alphas": [9], "n_mixtures": 1, "runs": 2, "N": 60, "D": 30, "t_max": 0.5}
     params = {**{k: v for k, v in paper.chapter_parameters("04_mixture_dynamics", "quick").items()}, **tiny}
     expected = sorted(paper.pieces("04_mixture_dynamics", params))
-    assert len(expected) == 4
-    assert run.prefetch_batches("04_mixture_dynamics", "quick", tiny, "local:1") == 4
+    assert len(expected) == 3                                             # raw, standardised, shared label
+    assert run.prefetch_batches("04_mixture_dynamics", "quick", tiny, "local:1") == 3
     made = sorted(f"guarded_batch/{p.stem}" for p in (tmp_path / "cache" / "guarded_batch").glob("*.npz"))
     assert made == expected
     assert run.prefetch_batches("04_mixture_dynamics", "quick", tiny, "local:1") == 0          # all cached

@@ -15,7 +15,7 @@ from lib.studies.mixture_dynamics import (Chapter, Setup, SweepResult, gaussian_
                                           versus_floor)
 
 PARAMS = dict(activations=["relu", "erf"], f="sgn", ms=[2], alphas=[0, 3, 6, 9], appendix_ms=[2],
-              appendix_alphas=[0, 9], shared_alphas=[9], small_alphas=[0.5], standardize=[False, True], n_mixtures=1, runs=2,
+              appendix_alphas=[0, 9], shared_alphas=[9], standardize=[False, True], n_mixtures=1, runs=2,
               N=120, D=60, K=2, M=2, lr=0.2, t_max=1.0, seed=0)
 
 
@@ -125,9 +125,9 @@ def tiny():
 
 def test_claim_stats_on_the_tiny_chapter(tiny):
     chapter, results = tiny
-    assert set(results["relu"]) == {False, True, "shared", "small"}
+    assert set(results["relu"]) == {False, True, "shared"}
     s = numbers.claim_stats(chapter, results, "relu")
-    st, un, sh, small = (results["relu"][k] for k in (True, False, "shared", "small"))
+    st, un, sh = (results["relu"][k] for k in (True, False, "shared"))
     sG = gaussian_scatter(st, un, "R")[0]
     assert s.floor["R"] == st.mean("R")[0, 0] and s.spread["R"] == st.spread["R"][0, 0].mean()
     np.testing.assert_allclose(s.z_raw["R"], versus_floor(un, un, "R", sG)[1])
@@ -135,21 +135,18 @@ def test_claim_stats_on_the_tiny_chapter(tiny):
     assert s.z_shared["R"] == versus_floor(sh, st, "R", sG)[1][0, -1] and s.shared_alpha == 9.0
     assert set(s.grows) == {"Q", "R", "v"} and s.kl_steps.shape == (1, 3) and s.v_late.shape == (4,)
     assert s.kl_max == st.kl_mean().max() and s.kl_max > 0
-    # growth from the small-spread sweep's first alpha (0.5) to the largest of the main grid
-    up, se = s.grows["R"]
-    assert up == un.mean("R")[0, -1] - small.mean("R")[0, 0]
-    assert se == np.sqrt(un.sem("R")[0, -1] ** 2 + small.sem("R")[0, 0] ** 2)
-    e_small, se_small = s.small_excess["R"]
-    fl = un.mean("R")[0, 0]
-    np.testing.assert_allclose(e_small, small.mean("R")[:, 0] / fl - 1)
-    np.testing.assert_allclose(e_small / se_small, versus_floor(small, un, "R", sG)[1][:, 0])
-    assert s.small_alpha == 0.5 and s.shared_excess["R"][0] == sh.mean("R")[0, -1] / st.mean("R")[0, 0] - 1
+    up, se = s.grows["R"]                                              # from the smallest alpha > 0 to the largest
+    assert up == un.mean("R")[0, -1] - un.mean("R")[0, 1]
+    assert se == np.sqrt(un.sem("R")[0, -1] ** 2 + un.sem("R")[0, 1] ** 2)
+    assert s.level_off["Q"].pairs == 1 and not s.level_off["Q"].tested
+    assert s.shared_excess["R"][0] == sh.mean("R")[0, -1] / st.mean("R")[0, 0] - 1
+    np.testing.assert_allclose(s.shared_excess["R"][0] / s.shared_excess["R"][1], s.z_shared["R"])
     assert min(s.travel.values()) > 0 and 0 < s.eg_drop
-    e = numbers.claim_stats(chapter, results, "erf")                   # two alphas: the growth is from the small
-    assert set(e.grows) == set(e.z_raw) == {"Q", "R", "v"} and e.level_off == {}   # sweep; no levelling off
+    e = numbers.claim_stats(chapter, results, "erf")                   # two alphas: no growth over alpha
+    assert e.grows == {} and e.level_off == {} and set(e.z_raw) == {"Q", "R", "v"}
     only_std = Chapter(**{**PARAMS, "standardize": [True]})
     s = numbers.claim_stats(only_std, {"relu": {k: results["relu"][k] for k in (True, "shared")}}, "relu")
-    assert s.z_raw == {} and s.kl_steps is None and set(s.z_std) == {"Q", "R", "v"} and s.small_excess == {}
+    assert s.z_raw == {} and s.kl_steps is None and set(s.z_std) == {"Q", "R", "v"}
 
 
 def test_prose_numbers_on_the_tiny_chapter(tiny):

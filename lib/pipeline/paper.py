@@ -36,6 +36,7 @@ from .profiles import PROFILES, profile_parameters
 from .run import execute
 from ..core.validate import ParameterError
 from .dask_sweep import SweepFailed
+from .batches import BATCHES, _section4_grids, batch_tasks, compute_batches, pieces  # noqa: F401  (interface)
 
 
 PROGRESS_SECONDS = 30    # the chapter's output (its progress bars included) is printed, a bar at most this often
@@ -114,80 +115,19 @@ def regenerate(stems: list[str] | None = None, force: bool = False, max_bytes: i
     return times
 
 
-def _section4_grids(p: dict):
-    """(setup, grid) of each activation of the Section IV chapter with parameters ``p``, as the chapter
-    makes them (grid: :func:`lib.studies.mixture_dynamics.chapter_grid`)."""
-    from ..studies.mixture_dynamics import Setup, chapter_grid
-
-    for g in p["activations"]:
-        setup = Setup(g=g, f=p["f"], N=p["N"], D=p["D"], K=p["K"], M=p["M"], lr=p["lr"], runs=p["runs"],
-                      t_max=p["t_max"], seed=p["seed"])
-        yield setup, chapter_grid(g, p["activations"], p["ms"], p["alphas"], p["appendix_ms"], p["appendix_alphas"])
-
-
 def _section4_results(p: dict) -> None:
     """The expensive part of the Section IV chapter: its sweeps, made as the chapter makes them."""
     from ..studies.mixture_dynamics import chapter_sweeps
 
     for setup, grid in _section4_grids(p):
-        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"],
-                       p.get("small_alphas", ()))
-
-
-def _section4_batches(p: dict) -> list[tuple[str, tuple]]:
-    """The engine batches behind the chapter's sweeps: (``guarded_batch/<digest>``, comparisons) for each
-    activation, sweep and mixture index, keyed as :func:`lib.studies.mixture_dynamics.sweep` calls them (tested)."""
-    from ..core.cache import key_of
-    from ..studies.universality import guarded_batch
-
-    out = []
-    for setup, (ms, alphas, *_) in _section4_grids(p):
-        sweeps = [(st, "coordinate", ms, alphas) for st in p["standardize"]]
-        if True in p["standardize"]:
-            sweeps.append((True, "shared", [ms[0]], [0] + sorted(p["shared_alphas"])))
-        if False in p["standardize"] and p.get("small_alphas"):
-            sweeps.append((False, "coordinate", ms, sorted(p["small_alphas"])))
-        for st, variant, s_ms, s_alphas in sweeps:
-            for x in range(p["n_mixtures"]):
-                cs = tuple(dict.fromkeys(setup.comparison(a, m, st, variant, x) for m in s_ms for a in s_alphas))
-                out.append((f"guarded_batch/{key_of(guarded_batch.cache_name, {'cs': cs}, guarded_batch.version)[0]}", cs))
-    return out
+        chapter_sweeps(setup, *grid[:2], p["n_mixtures"], p["standardize"], p["shared_alphas"])
 
 
 # Chapters whose expensive part runs without papermill: the function that makes the chapter's cached calls from
 # its parameter dict (a "module:function" name is imported only when used).
 RESULTS_ONLY = {"02b_ode": "lib.studies.ode_vs_sgd:chapter_results", "04_mixture_dynamics": _section4_results,
+                "04b_small_spreads": "lib.studies.small_spreads:chapter_results",
                 "07_pseudo_real": "lib.studies.pseudo_real:chapter_results"}
-BATCHES = {"04_mixture_dynamics": _section4_batches}        # chapters computed as independent engine batches
-
-
-def pieces(stem: str, params: dict) -> list[str]:
-    """Cache entries the chapter's bundled results are built from (counted in its compute time)."""
-    return [key for key, _ in BATCHES[stem](params)] if stem in BATCHES else []
-
-
-def batch_tasks(stem: str, params: dict) -> list:
-    """The chapter's engine batches (``BATCHES``) as sweep tasks (:class:`lib.pipeline.dask_sweep.Task`)."""
-    from ..studies.universality import guarded_batch
-
-    return [dask_sweep.Task(key, guarded_batch, (cs,)) for key, cs in BATCHES.get(stem, lambda p: [])(params)]
-
-
-def compute_batches(stem: str, params: dict, workers: int | None = None, scheduler: str | None = None) -> int:
-    """Compute the chapter's engine batches missing from the cache on ``scheduler``
-    (:func:`lib.pipeline.dask_sweep.scheduler_spec`: ``local:1``, the default, in this process; ``local:N``, a
-    Dask cluster of N processes on this machine; ``tcp://host:port``, a running Dask scheduler; ``workers`` N is
-    ``local:N``), stashing each as it finishes. Returns the number computed; :class:`SweepFailed` after the
-    sweep if any failed (the others are kept). On a CPU, separate processes use the cores better than one
-    process's threads (2-core Xeon: 1.3x the run-steps per second of one 2-thread process); use 1 per GPU."""
-    spec = dask_sweep.scheduler_spec(scheduler, workers)
-    report = dask_sweep.sweep(batch_tasks(stem, params), spec, on_done=lambda entry: stash.save(),
-                              desc=f"{stem}: engine batches")
-    if report.computed or report.failures:
-        print(f"{stem}: engine batches: {report.summary()}", flush=True)
-    if report.failures:
-        raise SweepFailed(report)
-    return len(report.computed)
 
 
 def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS,

@@ -168,13 +168,13 @@ def execute(notebook: str, profile: str = "quick", params: dict | None = None,
 
 
 def prefetch_batches(notebook: str, profile: str, params: dict, scheduler: str) -> int:
-    """Compute the engine batches the chapter will ask for (``lib.pipeline.paper.BATCHES``) on ``scheduler``
+    """Compute the engine batches the chapter will ask for (``lib.pipeline.batches.BATCHES``) on ``scheduler``
     before it runs, so that its kernel finds them in the cache; a chapter shown from its current paper bundle, or
     one whose batches are not known, computes nothing here. Returns the number of batches computed."""
-    from . import bundle, paper
+    from . import batches, bundle
 
     src = resolve_notebook(notebook)
-    if src.stem not in paper.BATCHES:
+    if src.stem not in batches.BATCHES:
         print(f"{src.stem}: no engine batches are known for this chapter; it computes in its own kernel")
         return 0
     if profile == "paper" and not params and bundle.status(src.stem)[0]:
@@ -182,7 +182,7 @@ def prefetch_batches(notebook: str, profile: str, params: dict, scheduler: str) 
     defaults = chapters.parameter_defaults(src)
     values = {**defaults, **profile_parameters(profile, src.stem), **params}
     values = {k: coerce(k, v, defaults[k]) if k in defaults else v for k, v in values.items()}
-    return paper.compute_batches(src.stem, values, scheduler=scheduler)
+    return batches.compute_batches(src.stem, values, scheduler=scheduler)
 
 
 def main(argv=None) -> int:

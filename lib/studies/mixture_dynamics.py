@@ -225,18 +225,13 @@ def chapter_grid(g: str, activations, ms, alphas, appendix_ms, appendix_alphas) 
     return g_ms, g_alphas, g_ms[0], max(g_alphas)
 
 
-def chapter_sweeps(setup: Setup, ms, alphas, n_mixtures: int, standardize, shared_alphas,
-                   small_alphas=()) -> dict:
+def chapter_sweeps(setup: Setup, ms, alphas, n_mixtures: int, standardize, shared_alphas) -> dict:
     """Every sweep of the chapter for one activation (each cached): ``{False: raw, True: standardised}`` over
-    the grid (for the settings in ``standardize``); when standardised mixtures are run, ``"shared"``: the
-    standardised shared-label mixture at m = ms[0] over alpha = 0 and ``shared_alphas``; when raw mixtures are
-    run and ``small_alphas`` is not empty, ``"small"``: the raw mixtures at those spreads (a sweep of its own, so
-    that adding it leaves the main grid's cached batches as they are; its floor is the raw sweep's alpha = 0)."""
+    the grid (for the settings in ``standardize``) and, when standardised mixtures are run, ``"shared"``: the
+    standardised shared-label mixture at m = ms[0] over alpha = 0 and ``shared_alphas``."""
     out = {st: sweep(setup, ms, alphas, n_mixtures, st) for st in standardize}
     if True in standardize:
         out["shared"] = sweep(setup, [ms[0]], [0] + sorted(shared_alphas), n_mixtures, True, "shared")
-    if False in standardize and small_alphas:
-        out["small"] = sweep(setup, ms, sorted(small_alphas), n_mixtures, False)
     return out
 
 
@@ -255,7 +250,6 @@ class Chapter:
     appendix_ms: list
     appendix_alphas: list
     shared_alphas: list
-    small_alphas: list
     standardize: list
     n_mixtures: int
     runs: int
@@ -277,9 +271,6 @@ class Chapter:
             a = getattr(self, name)
             if not a or a[0] != 0:
                 raise validate.ParameterError(f"{name}={a!r} must start with 0 (the Gaussian floor)")
-        if any(not 0 < a < 1 for a in self.small_alphas):
-            raise validate.ParameterError(f"small_alphas={self.small_alphas!r} must lie in (0, 1) (the spreads "
-                                          f"of the later version's 'small enough alpha')")
         if not self.appendix_ms:
             raise validate.ParameterError("appendix_ms must hold at least one number of components")
 
@@ -299,7 +290,7 @@ class Chapter:
     def sweeps(self) -> dict:
         """``{g: chapter_sweeps(...)}`` for every activation on its grid (cached)."""
         return {g: chapter_sweeps(self.setup(g), *self.grid(g)[:2], self.n_mixtures, self.standardize,
-                                  self.shared_alphas, self.small_alphas) for g in self.activations}
+                                  self.shared_alphas) for g in self.activations}
 
     def example(self, g: str, standardize: bool, variant: str = "coordinate", m: int | None = None,
                 alpha: float | None = None) -> ComparisonResult:

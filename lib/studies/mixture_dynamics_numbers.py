@@ -26,17 +26,26 @@ Z_SIGNIFICANT = 4.0      # standard errors beyond which a difference from the fl
 SMALL_EXCESS = 0.5       # M / floor - 1: up to half the floor above it counts as "at the Gaussian level"
 
 
-def near_floor(excess, se: float) -> bool | None:
+def near_floor(excess, se: float, z: float = Z_SIGNIFICANT) -> bool | None:
     """Whether M sits at the Gaussian level, from its excess over the floor ``excess`` = M / floor - 1 (one value
     or an array: every cell must agree) and the excess's standard error ``se``: True where every cell is below
-    ``SMALL_EXCESS`` by more than 4 s.e., False where some cell is above it by more than 4 s.e., None (the run
-    cannot tell) otherwise. Two-sided, so a coarse run gives None rather than a pass."""
+    ``SMALL_EXCESS`` by more than ``z`` s.e. (4: a normal tail of 3e-5), False where some cell is above it by
+    more than ``z`` s.e., None (the run cannot tell) otherwise. Two-sided, so a coarse run gives None rather than
+    a pass. With a scatter estimated from few values, pass the t quantile of the same tail (:func:`z_for`)."""
     e = np.atleast_1d(np.asarray(excess, float))
-    if np.any(e - Z_SIGNIFICANT * se > SMALL_EXCESS):
+    if np.any(e - z * se > SMALL_EXCESS):
         return False
-    if np.all(e + Z_SIGNIFICANT * se < SMALL_EXCESS):
+    if np.all(e + z * se < SMALL_EXCESS):
         return True
     return None
+
+
+def z_for(dof: int) -> float:
+    """The t quantile with ``dof`` degrees of freedom whose tail equals the normal tail beyond 4 (3.2e-5): the
+    margin that keeps a 4-sigma rule honest when the scatter is estimated from few values."""
+    from scipy import stats
+
+    return float(stats.t.ppf(stats.norm.cdf(Z_SIGNIFICANT), dof)) if dof > 0 else float("inf")
 
 
 NEAR_FLOOR_RULE = (f"at the Gaussian level if M / floor - 1 + 4 s.e. < {SMALL_EXCESS:g} for every cell; above it if "
@@ -140,31 +149,6 @@ def stalled_table(setup: Setup, un: SweepResult) -> tuple[str, dict[str, str]]:
     return "\n".join(lines), {"stalled_ms": ", ".join(map(str, stalled)) if stalled else "none",
                               "m_still": f"{m_still}", "stalled_move": f"{100 * moved[m_still]:.1f}",
                               "stalled_active": " and ".join(f"{100 * x:.0f} %" for x in active)}
-
-
-def small_alpha_table(un: SweepResult, small: SweepResult, st: SweepResult | None = None) -> tuple[str, dict[str, str]]:
-    """The small-spread sweep against the raw floor: a Markdown table of M / floor (mean over m, with the
-    largest z-score over m) per metric and alpha, including the main grid's smallest alpha > 0 for
-    comparison, and the glue texts of the chapter (the smallest small alpha; the largest M / floor there). The
-    z-scores use the claim checks' pooled Gaussian scatter (with the standardised sweep ``st`` when run)."""
-    sd = {n: gaussian_scatter(st, un, n)[0] for n in METRICS}
-    cols = [(small, j) for j in range(len(small.alphas))] + ([(un, 1)] if len(un.alphas) > 1 else [])
-    head = "| metric | " + " | ".join(f"alpha = {sw.alphas[j]:g}" for sw, j in cols) + " |"
-    lines = [head, "|---" * (len(cols) + 1) + "|"]
-    ratio0 = {}
-    for n in METRICS:
-        fl = un.mean(n)[0, 0]
-        cells = []
-        for sw, j in cols:
-            z = versus_floor(sw, un, n, sd[n])[1][:, j]
-            r = sw.mean(n)[:, j] / fl
-            cells.append(f"{r.mean():.2f} (z {z.max():.1f})")
-            if sw is small and j == 0:
-                ratio0[n] = r.max()
-        lines.append(f"| {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines), {"small_alpha_min": f"{small.alphas[0]:g}",
-                               "small_ratio_max": f"{max(ratio0.values()):.2f}",
-                               "small_alphas_list": ", ".join(f"{a:g}" for a in small.alphas)}
 
 
 def standardised_numbers(st: SweepResult) -> dict[str, str]:
@@ -296,8 +280,6 @@ class ClaimStats:
     shared_alpha: float | None = None
     level_off: dict = field(default_factory=dict)      # Q, v: :class:`LevelOff` of the raw sweep (four alphas or more)
     shared_excess: dict = field(default_factory=dict)  # (M / floor - 1, its s.e.) of the shared label there
-    small_alpha: float | None = None                   # smallest of the raw small-alpha sweep (when run)
-    small_excess: dict = field(default_factory=dict)   # ((nm,) M / floor - 1, its s.e.) at small_alpha, raw floor
 
 
 def relative_excess(res: SweepResult, floor: SweepResult, name: str, sd: float) -> tuple[np.ndarray, float]:
@@ -322,21 +304,14 @@ def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
                      travel={n: ode_movement(ex, n) / floor[n] for n in METRICS},
                      eg_drop=ex.ode.eg[0, -1] / ex.ode.eg[0, 0])
     if False in res:
-        un, small = res[False], res.get("small")
-        low = (small, 0) if small is not None else (un, 1)   # the smallest alpha > 0 run: (sweep, index)
+        un = res[False]
         for n in METRICS:
             out.z_raw[n] = versus_floor(un, un, n, sG[n])[1]
-            if len(un.alphas) > 2 or (small is not None and len(un.alphas) > 1):
-                up = un.mean(n)[:, -1].mean() - low[0].mean(n)[:, low[1]].mean()
-                se = np.sqrt((un.sem(n)[:, -1] ** 2 + low[0].sem(n)[:, low[1]] ** 2).sum()) / len(un.ms)
-                out.grows[n] = up, se
+            if len(un.alphas) > 2:
+                up = un.mean(n)[:, -1].mean() - un.mean(n)[:, 1].mean()
+                out.grows[n] = up, np.sqrt((un.sem(n)[:, -1] ** 2 + un.sem(n)[:, 1] ** 2).sum()) / len(un.ms)
         if len(un.alphas) >= 4:
             out.level_off = {n: level_off(un, n) for n in ("Q", "v")}
-        if small is not None:
-            out.small_alpha = small.alphas[0]
-            for n in METRICS:
-                e, se = relative_excess(small, un, n, sG[n])
-                out.small_excess[n] = e[:, 0], se
         out.kl_steps = np.diff(un.kl_mean(), axis=1)
         i = un.ms.index(chapter.grid(g)[2])
         out.v_growth = growth_with_time(un.vgap[i, -1], un.t)
