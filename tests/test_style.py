@@ -167,9 +167,9 @@ def _mixture_dynamics():
     from lib.studies import mixture_dynamics_figures as figures
     from lib.studies.mixture_dynamics import Chapter
 
-    params = dict(activations=["relu", "erf"], f="sgn", ms=[2, 3], alphas=[0, 3, 9], appendix_ms=[2],
-                  appendix_alphas=[0, 9], shared_alphas=[9], small_alphas=[0.5], standardize=[False, True],
-                  n_mixtures=1, runs=2, N=60, D=30, K=2, M=2, lr=0.2, t_max=0.5, seed=0)
+    import test_studies_mixture_dynamics as inputs   # the tiny chapter of the module's own tests
+
+    params = inputs.PARAMS
     chapter = Chapter(**params)
     results = chapter.sweeps()
     for name, fig in figures.activation_figures(chapter, results, "relu").items():
