@@ -38,13 +38,14 @@ floor_stored = True                 # read the stored Section IV runs (results/s
 ode_bins = [5]                      # Marchenko-Pastur bins of the binned ODE; each must divide D (paper: 5 to 500)
 ode_seeds = [0]                     # initial conditions integrated with the binned ODE (paper: all floor_seeds)
 lrs = []                            # learning rates besides 0.2 (paper profile: 0.1 and 0.5)
-lr_runs = 3
-lr_t_max = 10.0
+lr_runs = 3                         # SGD runs per extra learning rate (paper: 10)
+lr_t_max = 10.0                     # training time of those runs (paper: 100)
 spike_alphas = [3, 9]               # spreads of the one-label mixture (paper: 1 to 9)
 spike_m = 2                         # components (the paper's tables: 2)
 spike_runs = 3                      # SGD runs per law (paper: 10)
 spike_t_max = 5.0                   # (paper: 100)
-field_laws = ["Gaussian", "uniform", "Laplace", "Pareto", "mixture, per coordinate", "mixture, one label", "Lorentz"]
+field_laws = ["Gaussian", "uniform", "Laplace", "Pareto", "mixture, per coordinate", "mixture, one label",
+              "Lorentz"]                 # latent laws of the field study (paper: the Table 1 laws too)
 field_Ns = [50, 100, 200]           # sizes N of the field study, D is N/2 (paper: 125 to 2000)
 field_samples = 5000                # samples of C per law and size (paper: 10^6)
 

@@ -127,6 +127,7 @@ def _section4_results(p: dict) -> None:
 # its parameter dict (a "module:function" name is imported only when used).
 RESULTS_ONLY = {"02b_ode": "lib.studies.ode_vs_sgd:chapter_results", "04_mixture_dynamics": _section4_results,
                 "04b_small_spreads": "lib.studies.small_spreads:chapter_results",
+                "08_forensics": "lib.studies.forensics:chapter_results", "09_beyond": "lib.studies.beyond:chapter_results",
                 "07_pseudo_real": "lib.studies.pseudo_real:chapter_results"}
 
 

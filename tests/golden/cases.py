@@ -49,6 +49,8 @@ from lib.studies.pseudo_real import MnistRun, fit_summary, input_moments, mnist_
 from lib.core.sgd import simulate_sgd_cached  # noqa: E402
 from lib.core.shapes import GaussianLaw, MomentLaw, StudentT  # noqa: E402
 from lib.studies.beyond import mean_ode_reference, shape_batch  # noqa: E402
+from lib.studies.forensics import PairSetup, binned_ode, spike_pair  # noqa: E402
+from lib.studies.forensics_fields import field_moments  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 TOLERANCE = {"float64": dict(rtol=1e-9, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-7)}
@@ -257,6 +259,17 @@ _cases = [
     Case(mean_ode_reference,
          lambda fn: fn(Model(N=20, D=10, K=2, M=2, lr=0.2, f="relu", g="relu"), 0, 2.0, 5, use_cache=False),
          note="float64 ODE with the a-term (quasi Monte Carlo averages, fixed scrambled Sobol points)"),
+    Case(binned_ode,
+         lambda fn: fn(Model(N=20, D=10, K=2, M=2, lr=0.2, f="sgn", g="erf"), (0,), 5, 1.0, (0.0, 0.5, 1.0),
+                       use_cache=False),
+         note="float64 ODE over 5 Marchenko-Pastur bins"),
+    Case(spike_pair,
+         lambda fn: fn(PairSetup(g="erf", N=40, D=20, runs=2, t_max=0.5, points=5), (3.0,), 2, use_cache=False),
+         float32=("*",),
+         note="SGD in float32: shared-label mixture, its matched Gaussian and the floor"),
+    Case(field_moments,
+         lambda fn: fn("mixture, one label", 40, samples=500, seed=0, use_cache=False),
+         note="float64 moments of the preactivations under the one-label mixture"),
 ]
 
 CASES: dict[str, Case] = {c.name: c for c in _cases}
