@@ -287,9 +287,9 @@ if True in standardize:
 # :name: fig-shared-contrast
 #
 # (no counterpart in the paper) Standardisation restores the ODE for the coordinate-wise mixture but not for the shared-label one.
-# Left three panels: diagonal components of $Q$ and $R$, and $v$, for $m=${glue:text}`m_ex`,
+# Top row and bottom left: diagonal components of $Q$ and $R$, and $v$, for $m=${glue:text}`m_ex`,
 # $\alpha=${glue:text}`a_sh`: ODE (black), SGD with the coordinate-wise mixture (blue, dashed) and with
-# the shared-label mixture (vermillion, dash-dotted), both standardised, same initial weights. Right:
+# the shared-label mixture (vermillion, dash-dotted), both standardised, same initial weights. Bottom right:
 # $\mathcal M(Q)$ relative to its Gaussian level against $\alpha$ (error bars: standard error).
 # ```
 #
