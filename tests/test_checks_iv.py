@@ -17,7 +17,8 @@ def good() -> ClaimStats:
     return ClaimStats(
         floor={n: 1.0 for n in METRICS}, spread={n: 0.9 for n in METRICS}, floor_scale={n: 0.01 for n in METRICS},
         travel={n: 50.0 for n in METRICS}, eg_drop=0.3,
-        z_raw={n: np.array([[0.0, 9.0, 12.0, 20.0]]) for n in METRICS}, grows={n: (5.0, 0.5) for n in METRICS},
+        z_raw={n: np.array([[0.0, 9.0, 12.0, 20.0]]) for n in METRICS}, raw_alphas=np.array([0.0, 1.0, 3.0, 9.0]),
+        grows={n: (5.0, 0.5) for n in METRICS},
         kl_steps=np.array([[1.0, 2.0, 3.0]]), v_growth=3.0, v_late=np.array([0.01, 0.1, 0.2, 0.3]),
         z_std={n: np.array([[0.0, 1.0, -0.5, 2.0]]) for n in METRICS}, std_ratio_max={n: 1.1 for n in METRICS},
         kl_max=200.0, z_shared={n: 1.0 for n in METRICS}, shared_ratio={n: 1.1 for n in METRICS},
@@ -38,6 +39,8 @@ def test_every_check_passes_inside_its_band():
 @pytest.mark.parametrize("change, check, verdict", [
     (dict(floor={"Q": 2.0, "R": 1.0, "v": 1.0}), "IV.gaussian.relu.Q", NOT_REPRODUCED),
     (dict(z_raw={n: np.array([[0.0, 3.9, 12.0, 20.0]]) for n in METRICS}), "IV.unstd-above.relu.R", NOT_REPRODUCED),
+    (dict(z_raw={n: np.array([[0.0, 3.9, 12.0, 20.0]]) for n in METRICS}, raw_alphas=np.array([0, 0.5, 3, 9])),
+     "IV.unstd-above.relu.R", REPRODUCED),                 # below the paper's smallest spread: chapter 04b's
     (dict(grows={n: (1.9, 0.5) for n in METRICS}), "IV.unstd-grows.relu.v", NOT_REPRODUCED),
     (dict(level_off={n: LevelOff(8, 40, 0.001) for n in ("Q", "v")}), "IV.unstd-levels-off.relu.Q", CONTRADICTED),
     (dict(level_off={n: LevelOff(22, 40, 0.6) for n in ("Q", "v")}), "IV.unstd-levels-off.relu.v", NOT_REPRODUCED),

@@ -268,6 +268,7 @@ class ClaimStats:
     travel: dict                  # ODE movement of the example cell / floor
     eg_drop: float                # eg(t_max) / eg(0) along the example's ODE
     z_raw: dict = field(default_factory=dict)          # (nm, na): raw sweep against its alpha = 0 cell
+    raw_alphas: np.ndarray | None = None               # (na,): the raw sweep's alphas
     grows: dict = field(default_factory=dict)          # (up, se_up): mean over m of M(largest) - M(smallest > 0)
     kl_steps: np.ndarray | None = None                 # (nm, na - 1): steps of the raw sweep's exact KL in alpha
     v_growth: float | None = None                      # growth of the v gap with time, largest alpha
@@ -305,6 +306,7 @@ def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
                      eg_drop=ex.ode.eg[0, -1] / ex.ode.eg[0, 0])
     if False in res:
         un = res[False]
+        out.raw_alphas = np.asarray(un.alphas, float)
         for n in METRICS:
             out.z_raw[n] = versus_floor(un, un, n, sG[n])[1]
             if len(un.alphas) > 2:
