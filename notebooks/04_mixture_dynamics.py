@@ -440,8 +440,11 @@ plt.close("all")
 #    it, and with fewer than 12 pairs the test cannot decide (not tested). The later version's statement,
 #    *the gap is small when $\alpha$ is small enough*, needs spreads below the grid's; the chapter
 #    {doc}`04b_small_spreads` runs them and checks it.
-# 3. **Standardised coordinate-wise mixtures stay at the floor**: every cell's $\mathcal M$ is less than
-#    4 standard errors above the floor, for every metric, $\alpha$ and $m$, while the grid reaches laws far
+# 3. **Standardised coordinate-wise mixtures stay at the floor**: every cell's $\mathcal M$ is at the Gaussian
+#    level, for every metric, $\alpha$ and $m$, decided two-sided as in 4 below (a one-sided "less than 4
+#    standard errors above" let a coarse run pass, and flagged the small real excess of standardised laws, about
+#    1.1 to 1.3 times the floor, whenever a seed's few runs resolved it); recorded with its verdict, not asserted.
+#    The grid must reach laws far
 #    from the Gaussian: the largest exact divergence of its cells is above 10 nats, at which a single latent
 #    vector tells the law from $\mathcal N(0, I_D)$ by a log-likelihood ratio of 10 on average. (The ratio of
 #    the divergences at the largest and smallest $\alpha$, which an earlier version of this check bounded,

@@ -21,6 +21,7 @@ def good() -> ClaimStats:
         grows={n: (5.0, 0.5) for n in METRICS},
         kl_steps=np.array([[1.0, 2.0, 3.0]]), v_growth=3.0, v_late=np.array([0.01, 0.1, 0.2, 0.3]),
         z_std={n: np.array([[0.0, 1.0, -0.5, 2.0]]) for n in METRICS}, std_ratio_max={n: 1.1 for n in METRICS},
+        std_excess={n: (np.array([[0.1, -0.05, 0.15]]), 0.05) for n in METRICS},
         kl_max=200.0, z_shared={n: 1.0 for n in METRICS}, shared_ratio={n: 1.1 for n in METRICS},
         shared_excess={n: (0.1, 0.05) for n in METRICS}, shared_alpha=9.0,
         level_off={n: LevelOff(30, 40, 0.001) for n in ("Q", "v")})
@@ -48,7 +49,8 @@ def test_every_check_passes_inside_its_band():
     (dict(kl_steps=np.array([[1.0, -0.1, 3.0]])), "IV.unstd-kl.relu", NOT_REPRODUCED),
     (dict(v_growth=0.9), "IV.unstd-v-time.relu", NOT_REPRODUCED),
     (dict(v_late=np.array([0.1, 0.1, 0.2, 0.3])), "IV.unstd-v-time.relu", NOT_REPRODUCED),
-    (dict(z_std={n: np.array([[0.0, 4.1, 0.0, 0.0]]) for n in METRICS}), "IV.std-floor.relu.Q", NOT_REPRODUCED),
+    (dict(std_excess={n: (np.array([[0.1, 1.2, 0.15]]), 0.1) for n in METRICS}), "IV.std-floor.relu.Q", NOT_REPRODUCED),
+    (dict(std_excess={n: (np.array([[0.1, 0.2, 0.15]]), 0.1) for n in METRICS}), "IV.std-floor.relu.Q", NOT_TESTED),
     (dict(kl_max=9.0), "IV.std-far.relu", NOT_REPRODUCED),
     (dict(shared_excess={n: (2.5, 0.1) for n in METRICS}), "IV.shared-gap.relu.R", CONTRADICTED),
     (dict(shared_excess={n: (0.3, 0.1) for n in METRICS}), "IV.shared-gap.relu.R", NOT_TESTED),
@@ -69,5 +71,6 @@ def test_near_floor_is_two_sided():
 def test_asserted_checks_are_the_chapters_own_numbers():
     by_id = {c.id: c for c in iv.checks(good(), "relu")}
     findings = {i for i, c in by_id.items() if not c.asserted}
-    assert findings == {"IV.unstd-levels-off.relu.Q", "IV.unstd-levels-off.relu.v",
+    assert findings == {"IV.unstd-levels-off.relu.Q", "IV.unstd-levels-off.relu.v", "IV.std-floor.relu.Q",
+                        "IV.std-floor.relu.R", "IV.std-floor.relu.v",
                         "IV.shared-gap.relu.Q", "IV.shared-gap.relu.R", "IV.shared-gap.relu.v"}

@@ -140,6 +140,7 @@ def test_claim_stats_on_the_tiny_chapter(tiny):
     assert se == np.sqrt(un.sem("R")[0, -1] ** 2 + un.sem("R")[0, 1] ** 2)
     assert s.level_off["Q"].pairs == 1 and not s.level_off["Q"].tested
     assert s.shared_excess["R"][0] == sh.mean("R")[0, -1] / st.mean("R")[0, 0] - 1
+    np.testing.assert_allclose(s.std_excess["R"][0], st.mean("R")[:, 1:] / st.mean("R")[0, 0] - 1)
     np.testing.assert_allclose(s.shared_excess["R"][0] / s.shared_excess["R"][1], s.z_shared["R"])
     assert min(s.travel.values()) > 0 and 0 < s.eg_drop
     e = numbers.claim_stats(chapter, results, "erf")                   # two alphas: no growth over alpha

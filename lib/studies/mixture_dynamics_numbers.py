@@ -281,6 +281,7 @@ class ClaimStats:
     shared_alpha: float | None = None
     level_off: dict = field(default_factory=dict)      # Q, v: :class:`LevelOff` of the raw sweep (four alphas or more)
     shared_excess: dict = field(default_factory=dict)  # (M / floor - 1, its s.e.) of the shared label there
+    std_excess: dict = field(default_factory=dict)     # ((nm, na - 1) M / floor - 1 at alpha > 0, its s.e.): standardised
 
 
 def relative_excess(res: SweepResult, floor: SweepResult, name: str, sd: float) -> tuple[np.ndarray, float]:
@@ -323,6 +324,8 @@ def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
         for n in METRICS:
             out.z_std[n] = versus_floor(st, st, n, sG[n])[1]
             out.std_ratio_max[n] = (st.mean(n) / st.mean(n)[0, 0]).max()
+            e, se = relative_excess(st, st, n, sG[n])
+            out.std_excess[n] = e[:, [j for j, a in enumerate(st.alphas) if a > 0]], se
             out.z_shared[n] = versus_floor(sh, st, n, sG[n])[1][0, -1]
             out.shared_ratio[n] = sh.mean(n)[0, -1] / st.mean(n)[0, 0]
             e, se = relative_excess(sh, st, n, sG[n])

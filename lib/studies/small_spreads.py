@@ -17,7 +17,6 @@ import numpy as np
 from ..core import validate
 from ..measures.compare import METRICS
 from ..measures.verdicts import Check
-from . import style
 from .mixture_dynamics import Setup, SweepResult, sweep
 from .mixture_dynamics_numbers import NEAR_FLOOR_RULE, SMALL_EXCESS, near_floor, relative_excess, z_for
 
@@ -135,6 +134,8 @@ def numbers(sweeps: dict[str, SweepResult]) -> dict[str, str]:
 def figure(sweeps: dict[str, SweepResult], name: str = "small_spreads"):
     """M / floor against alpha (log), one panel per metric, one line per activation and m, the Gaussian level
     shaded up to 1 + ``SMALL_EXCESS``; saved as ``name`` (:func:`lib.studies.style.savefig`) and returned."""
+    from . import style          # matplotlib only where a figure is drawn: the results-only path has none
+
     style.use()
     fig, axes = style.plt.subplots(1, 3, figsize=(9.6, 3.4), sharey=True, layout="constrained")
     for ax, metric in zip(axes, METRICS):
