@@ -455,7 +455,7 @@ plt.close("all")
 #    stays at the Gaussian level at the largest contrast $\alpha$. "At the Gaussian level" is an equivalence
 #    statement, so it is decided two-sided: with $e = \mathcal M/\text{floor} - 1$ and its standard error
 #    $s_e$ (the Gaussian scatter above, in units of the floor), the gap is at the Gaussian level if
-#    $e + 4 s_e < 1/2$, above it if $e - 4 s_e > 1/2$, and otherwise the run cannot tell (*not tested at
+#    $e + 4 s_e < 1/2$ and the run resolves a quarter of the floor ($4 s_e < 1/4$), above it if $e - 4 s_e > 1/2$, and otherwise the run cannot tell (*not tested at
 #    this scale*); half the floor is our reading of "at the level", the paper gives no number. The check is
 #    stated from the paper's side and recorded with its verdict, not asserted: an excess above half the floor
 #    by more than 4 standard errors *contradicts* the conclusion for this reading. Here the shared-label

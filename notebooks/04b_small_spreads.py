@@ -20,7 +20,7 @@
 #
 # **What "small" means here.** The paper gives no number. We call a gap *at the Gaussian level* when it is less
 # than 1.5 times the floor (the tLog-RMSE $\mathcal M$ of Gaussian inputs, which is the run-to-run noise of one
-# SGD run at this $N$), and decide it two-sided: at the level if $e + z s_e < 1/2$ in every cell, where
+# SGD run at this $N$), and decide it two-sided: at the level if $e + z s_e < 1/2$ in every cell and $z s_e < 1/4$ (the run resolves a quarter of the floor), where
 # $e = \mathcal M/\text{floor} - 1$ and $s_e$ is its standard error from the floor's run-to-run scatter; above
 # it if $e - z s_e > 1/2$ in some cell; otherwise the run cannot tell (*not tested at this scale*). $z$ is the
 # quantile of Student's $t$ (the floor's scatter is estimated from few runs) with the tail of 4 normal standard

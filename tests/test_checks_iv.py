@@ -66,6 +66,7 @@ def test_near_floor_is_two_sided():
     assert near_floor(0.1, 0.2) is None                  # too coarse to call it small
     assert near_floor(np.array([0.1, 1.5]), 0.2) is False  # one cell 1.5 - 0.8 > 0.5
     assert near_floor(0.9, 0.2) is None                  # above half the floor, not by 4 s.e.
+    assert near_floor(-0.5, 0.07) is None                # far below, but 4 s.e. = 0.28 cannot resolve a quarter floor
 
 
 def test_asserted_checks_are_the_chapters_own_numbers():

@@ -29,13 +29,14 @@ SMALL_EXCESS = 0.5       # M / floor - 1: up to half the floor above it counts a
 def near_floor(excess, se: float, z: float = Z_SIGNIFICANT) -> bool | None:
     """Whether M sits at the Gaussian level, from its excess over the floor ``excess`` = M / floor - 1 (one value
     or an array: every cell must agree) and the excess's standard error ``se``: True where every cell is below
-    ``SMALL_EXCESS`` by more than ``z`` s.e. (4: a normal tail of 3e-5), False where some cell is above it by
-    more than ``z`` s.e., None (the run cannot tell) otherwise. Two-sided, so a coarse run gives None rather than
+    ``SMALL_EXCESS`` by more than ``z`` s.e. (4: a normal tail of 3e-5) and the run resolves a quarter of the
+    floor (``z`` s.e. < ``SMALL_EXCESS`` / 2: otherwise a pass would hang on the seed's luck), False where some
+    cell is above it by more than ``z`` s.e., None (the run cannot tell) otherwise. Two-sided, so a coarse run gives None rather than
     a pass. With a scatter estimated from few values, pass the t quantile of the same tail (:func:`z_for`)."""
     e = np.atleast_1d(np.asarray(excess, float))
     if np.any(e - z * se > SMALL_EXCESS):
         return False
-    if np.all(e + z * se < SMALL_EXCESS):
+    if np.all(e + z * se < SMALL_EXCESS) and z * se < SMALL_EXCESS / 2:
         return True
     return None
 
@@ -48,7 +49,8 @@ def z_for(dof: int) -> float:
     return float(stats.t.ppf(stats.norm.cdf(Z_SIGNIFICANT), dof)) if dof > 0 else float("inf")
 
 
-NEAR_FLOOR_RULE = (f"at the Gaussian level if M / floor - 1 + 4 s.e. < {SMALL_EXCESS:g} for every cell; above it if "
+NEAR_FLOOR_RULE = (f"at the Gaussian level if M / floor - 1 + 4 s.e. < {SMALL_EXCESS:g} for every cell and 4 s.e. < "
+                   f"{SMALL_EXCESS / 2:g}; above it if "
                    f"M / floor - 1 - 4 s.e. > {SMALL_EXCESS:g} for some cell; otherwise not tested at this scale")
 
 
