@@ -424,10 +424,16 @@ plt.close("all")
 #    the bound allows $b < 1.7$ spreads. We also record $\mathcal M$ relative to the metric's scale.
 # 2. **Unstandardised, the gap grows**: for every $m$ and metric, (a) every cell with $\alpha \ge 1$ (the
 #    paper's spreads; smaller ones are the subject of {doc}`04b_small_spreads`) lies above the floor by more
-#    than 4 standard errors; (b) averaged over $m$, the gap at the largest $\alpha$ is
-#    above that at the smallest positive $\alpha$ by more than 4 standard errors (each cell's own
-#    standard error, larger than the Gaussian one away from the floor; we do not require growth at every
-#    step and every $m$: it stalls for some mixtures, as explained above); (c) the exact divergence grows
+#    than 4 standard errors; (b) over the drawn mixtures, the gap grows from the smallest positive
+#    $\alpha$ to the largest: each $(m, \text{mixture})$ pair gives one growth (averaged over its runs), and
+#    their mean must be above 0 by the $t$ quantile of a 4-sigma tail times its standard error between
+#    mixtures; below 0 by as much contradicts the paper, in between the run cannot tell (not tested). The
+#    scatter is the one between mixtures because the statement is about mixtures drawn at random: with the
+#    runs' own standard error, one quick draw (seed 13) shrank by 49 of them: at $\alpha = 9$ its three runs
+#    agreed to 0.1% in $\mathcal M$, so that standard error was tiny, while the gap in $v$ was below the one
+#    at $\alpha = 0.5$. With two pairs (the quick profile) the quantile is in the thousands, so only the paper
+#    profile decides it; this check is recorded with its verdict, not asserted. We do not require growth at
+#    every step and every $m$: it stalls for some mixtures, as explained above; (c) the exact divergence grows
 #    at every step in $\alpha$, so along each $m$ the gap grows, or at least does not
 #    shrink, with the divergence; (d) the gap in $v$ over the last quarter of the log-times exceeds
 #    that over the first quarter at the largest $\alpha$ (factor > 1), and exceeds the $\alpha = 0$ gap
@@ -454,9 +460,13 @@ plt.close("all")
 #    applied to its own definition of the mixture (one component label per sample), says its $\mathcal M$
 #    stays at the Gaussian level at the largest contrast $\alpha$. "At the Gaussian level" is an equivalence
 #    statement, so it is decided two-sided: with $e = \mathcal M/\text{floor} - 1$ and its standard error
-#    $s_e$ (the Gaussian scatter above, in units of the floor), the gap is at the Gaussian level if
-#    $e + 4 s_e < 1/2$ and the run resolves a quarter of the floor ($4 s_e < 1/4$), above it if $e - 4 s_e > 1/2$, and otherwise the run cannot tell (*not tested at
-#    this scale*); half the floor is our reading of "at the level", the paper gives no number. The check is
+#    $s_e$ (the Gaussian scatter above, in units of the floor), the gap is at the Gaussian level if its upper
+#    bound $e + 2 s_e$ (one-sided 97.7%, the usual level of an equivalence test) is below $1/2$ and the floor
+#    rests on at least 50 runs, above it if $e - 4 s_e > 1/2$, and otherwise the run cannot tell (*not tested
+#    at this scale*); half the floor is our reading of "at the level", the paper gives no number. The run count
+#    is fixed by the design, not drawn: one run's $\mathcal M$ scatters by about its own mean, so with fewer
+#    than 50 runs the floor is known to worse than a seventh of itself, and over 20 seeds of the quick profile
+#    (3 runs) a data-driven resolution rule flipped the verdict between seeds. The check is
 #    stated from the paper's side and recorded with its verdict, not asserted: an excess above half the floor
 #    by more than 4 standard errors *contradicts* the conclusion for this reading. Here the shared-label
 #    mixture is {glue:text}`app_sh_ratio` times the floor for $Q$, $R$, $v$ with {glue:text}`app_g`

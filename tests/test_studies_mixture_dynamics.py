@@ -135,9 +135,10 @@ def test_claim_stats_on_the_tiny_chapter(tiny):
     assert s.z_shared["R"] == versus_floor(sh, st, "R", sG)[1][0, -1] and s.shared_alpha == 9.0
     assert set(s.grows) == {"Q", "R", "v"} and s.kl_steps.shape == (1, 3) and s.v_late.shape == (4,)
     assert s.kl_max == st.kl_mean().max() and s.kl_max > 0
-    up, se = s.grows["R"]                                              # from the smallest alpha > 0 to the largest
-    assert up == un.mean("R")[0, -1] - un.mean("R")[0, 1]
-    assert se == np.sqrt(un.sem("R")[0, -1] ** 2 + un.sem("R")[0, 1] ** 2)
+    up, se, dof = s.grows["R"]                                         # from the smallest alpha > 0 to the largest
+    d = (un.per_mixture("R")[:, -1] - un.per_mixture("R")[:, 1]).ravel()   # one value per (m, mixture) pair
+    assert up == d.mean() and dof == d.size - 1
+    assert se == (d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.inf)
     assert s.level_off["Q"].pairs == 1 and not s.level_off["Q"].tested
     assert s.shared_excess["R"][0] == sh.mean("R")[0, -1] / st.mean("R")[0, 0] - 1
     np.testing.assert_allclose(s.std_excess["R"][0], st.mean("R")[:, 1:] / st.mean("R")[0, 0] - 1)

@@ -24,34 +24,40 @@ LEVEL_OFF_PAIRS = 12     # (m, mixture) pairs below which a sign test at level 0
 
 Z_SIGNIFICANT = 4.0      # standard errors beyond which a difference from the floor is real
 SMALL_EXCESS = 0.5       # M / floor - 1: up to half the floor above it counts as "at the Gaussian level"
+Z_EQUIVALENT = 2.0       # standard errors of the upper bound that must stay below SMALL_EXCESS (97.7% one-sided)
+MIN_FLOOR_RUNS = 50      # runs behind the floor before "at the Gaussian level" can pass (s.e. <= 0.14 floor)
 
 
-def near_floor(excess, se: float, z: float = Z_SIGNIFICANT) -> bool | None:
+def near_floor(excess, se: float, floor_runs: int, z_fail: float = Z_SIGNIFICANT,
+               z_pass: float = Z_EQUIVALENT) -> bool | None:
     """Whether M sits at the Gaussian level, from its excess over the floor ``excess`` = M / floor - 1 (one value
-    or an array: every cell must agree) and the excess's standard error ``se``: True where every cell is below
-    ``SMALL_EXCESS`` by more than ``z`` s.e. (4: a normal tail of 3e-5) and the run resolves a quarter of the
-    floor (``z`` s.e. < ``SMALL_EXCESS`` / 2: otherwise a pass would hang on the seed's luck), False where some
-    cell is above it by more than ``z`` s.e., None (the run cannot tell) otherwise. Two-sided, so a coarse run gives None rather than
-    a pass. With a scatter estimated from few values, pass the t quantile of the same tail (:func:`z_for`)."""
+    or an array: every cell must agree) and the excess's standard error ``se``. False where some cell is above
+    ``SMALL_EXCESS`` by more than ``z_fail`` s.e. (4: a normal tail of 3e-5, so a dozen cells rarely flag noise);
+    True where every cell's upper bound, excess + ``z_pass`` s.e. (2: a one-sided 97.7% bound, the usual level of
+    an equivalence test), is below it and the floor rests on at least :data:`MIN_FLOOR_RUNS` runs; None (the run
+    cannot tell) otherwise. The run count is a property of the design, not of the draw: with fewer runs the
+    floor's own s.e. is above 0.14 of itself (one run's M scatters by about its mean), and a pass would hang on
+    the seed's luck (the quick profile's verdicts flipped between seeds before this rule). With a scatter
+    estimated from few values, pass the t quantiles of the same tails (:func:`z_for`)."""
     e = np.atleast_1d(np.asarray(excess, float))
-    if np.any(e - z * se > SMALL_EXCESS):
+    if np.any(e - z_fail * se > SMALL_EXCESS):
         return False
-    if np.all(e + z * se < SMALL_EXCESS) and z * se < SMALL_EXCESS / 2:
+    if floor_runs >= MIN_FLOOR_RUNS and np.all(e + z_pass * se < SMALL_EXCESS):
         return True
     return None
 
 
-def z_for(dof: int) -> float:
-    """The t quantile with ``dof`` degrees of freedom whose tail equals the normal tail beyond 4 (3.2e-5): the
-    margin that keeps a 4-sigma rule honest when the scatter is estimated from few values."""
+def z_for(dof: int, z: float = Z_SIGNIFICANT) -> float:
+    """The t quantile with ``dof`` degrees of freedom whose tail equals the normal tail beyond ``z`` (4: 3.2e-5):
+    the margin that keeps a z-sigma rule honest when the scatter is estimated from few values."""
     from scipy import stats
 
-    return float(stats.t.ppf(stats.norm.cdf(Z_SIGNIFICANT), dof)) if dof > 0 else float("inf")
+    return float(stats.t.ppf(stats.norm.cdf(z), dof)) if dof > 0 else float("inf")
 
 
-NEAR_FLOOR_RULE = (f"at the Gaussian level if M / floor - 1 + 4 s.e. < {SMALL_EXCESS:g} for every cell and 4 s.e. < "
-                   f"{SMALL_EXCESS / 2:g}; above it if "
-                   f"M / floor - 1 - 4 s.e. > {SMALL_EXCESS:g} for some cell; otherwise not tested at this scale")
+NEAR_FLOOR_RULE = (f"at the Gaussian level if M / floor - 1 + {Z_EQUIVALENT:g} s.e. < {SMALL_EXCESS:g} for every cell "
+                   f"and the floor rests on >= {MIN_FLOOR_RUNS} runs; above it if M / floor - 1 - {Z_SIGNIFICANT:g} s.e. > "
+                   f"{SMALL_EXCESS:g} for some cell; otherwise not tested at this scale")
 
 
 
@@ -236,8 +242,9 @@ def appendix_numbers(chapter: Chapter, results: dict, tables: dict) -> dict[str,
     g = chapter.activations[1]
     sa = cell_summary(chapter, results, g)
     ms, alphas, m, alpha = chapter.grid(g)
-    shared = claim_stats(chapter, results, g).shared_excess if True in chapter.standardize else {}
-    decided = [near_floor(e, se) for e, se in shared.values()]   # per metric: claim 4b's rule (False: contradicted)
+    stats = claim_stats(chapter, results, g) if True in chapter.standardize else None
+    shared = stats.shared_excess if stats else {}
+    decided = [near_floor(e, se, stats.floor_runs) for e, se in shared.values()]   # per metric: claim 4b's rule (False: contradicted)
     joined = {k: ", ".join(f"{x:.1f}" for x in sa.get(k, [])) or "(not run)"
               for k in ("un_ratio", "sh_ratio", "sh_z_all")}
     grid = f"m ∈ {{{', '.join(map(str, ms))}}} and α ∈ {{{', '.join(f'{a:g}' for a in alphas)}}}"
@@ -271,7 +278,8 @@ class ClaimStats:
     eg_drop: float                # eg(t_max) / eg(0) along the example's ODE
     z_raw: dict = field(default_factory=dict)          # (nm, na): raw sweep against its alpha = 0 cell
     raw_alphas: np.ndarray | None = None               # (na,): the raw sweep's alphas
-    grows: dict = field(default_factory=dict)          # (up, se_up): mean over m of M(largest) - M(smallest > 0)
+    grows: dict = field(default_factory=dict)          # (up, se_up, dof): mean over (m, mixture) of M(largest) -
+                                                       # M(smallest > 0), its s.e. over those pairs, pairs - 1
     kl_steps: np.ndarray | None = None                 # (nm, na - 1): steps of the raw sweep's exact KL in alpha
     v_growth: float | None = None                      # growth of the v gap with time, largest alpha
     v_late: np.ndarray | None = None                   # (na,): late v gap per alpha
@@ -284,6 +292,7 @@ class ClaimStats:
     level_off: dict = field(default_factory=dict)      # Q, v: :class:`LevelOff` of the raw sweep (four alphas or more)
     shared_excess: dict = field(default_factory=dict)  # (M / floor - 1, its s.e.) of the shared label there
     std_excess: dict = field(default_factory=dict)     # ((nm, na - 1) M / floor - 1 at alpha > 0, its s.e.): standardised
+    floor_runs: int = 0                                # (mixture, run) pairs behind the floor
 
 
 def relative_excess(res: SweepResult, floor: SweepResult, name: str, sd: float) -> tuple[np.ndarray, float]:
@@ -295,6 +304,18 @@ def relative_excess(res: SweepResult, floor: SweepResult, name: str, sd: float) 
     return diff / fl, float(sd * np.sqrt(1.0 / n + 1.0 / n0) / fl)
 
 
+def growth_over_mixtures(un: SweepResult, name: str) -> tuple[float, float, int]:
+    """The growth of the gap from the smallest alpha > 0 to the largest, with each (m, mixture) pair as one
+    sample: (mean growth, its standard error over the pairs, degrees of freedom = pairs - 1). The scatter is
+    the one between mixtures (each pair's growth is averaged over its runs first), since the paper's statement
+    is about mixtures drawn at random: the runs' own standard error, used before, ignored it, and one quick
+    draw (seed 13), whose alpha = 9 runs agreed to 0.1%, shrank by 49 of those standard errors while in the paper bundle the gap grows in 37 to 39 of
+    the 40 pairs, depending on the metric."""
+    d = (un.per_mixture(name)[:, -1] - un.per_mixture(name)[:, 1]).ravel()
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("inf")
+    return float(d.mean()), se, d.size - 1
+
+
 def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
     """The inputs of the claim checks for activation ``g`` from its sweeps ``results[g]`` and its example cell
     (standardised if run). The growth over alpha (``grows``) and ``kl_span`` need three alphas or more."""
@@ -304,6 +325,7 @@ def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
     ex = chapter.example(g, True in chapter.standardize)
     floor = {n: ref.mean(n)[0, 0] for n in METRICS}
     out = ClaimStats(floor=floor, spread={n: ref.spread[n][0, 0].mean() for n in METRICS},
+                     floor_runs=int(ref.gap("Q")[0, 0].size),
                      floor_scale={n: floor[n] / ref.scale_mean(n) for n in METRICS},
                      travel={n: ode_movement(ex, n) / floor[n] for n in METRICS},
                      eg_drop=ex.ode.eg[0, -1] / ex.ode.eg[0, 0])
@@ -313,8 +335,7 @@ def claim_stats(chapter: Chapter, results: dict, g: str) -> ClaimStats:
         for n in METRICS:
             out.z_raw[n] = versus_floor(un, un, n, sG[n])[1]
             if len(un.alphas) > 2:
-                up = un.mean(n)[:, -1].mean() - un.mean(n)[:, 1].mean()
-                out.grows[n] = up, np.sqrt((un.sem(n)[:, -1] ** 2 + un.sem(n)[:, 1] ** 2).sum()) / len(un.ms)
+                out.grows[n] = growth_over_mixtures(un, n)
         if len(un.alphas) >= 4:
             out.level_off = {n: level_off(un, n) for n in ("Q", "v")}
         out.kl_steps = np.diff(un.kl_mean(), axis=1)
