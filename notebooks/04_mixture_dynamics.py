@@ -247,15 +247,20 @@ if True in standardize:
 #
 # The first version of the paper lists the tLog-RMSE of every component for standardised mixtures with
 # $m = 2$, with the mean absolute value $\mathbb E|X|$ of each component as the last row. Below, our
-# values (mean over mixtures and runs, at the $\alpha$ of our grid), the paper's, and the difference.
-# Our $\mathbb E|X|$ row is averaged over the recorded times, runs, mixtures and $\alpha$ of the table.
+# values (mean over mixtures and runs, at the $\alpha$ of our grid) as ratios to the paper's; the full table,
+# ours beside the paper's and the difference row by row, is folded under it. Our $\mathbb E|X|$ row is averaged
+# over the recorded times, runs, mixtures and $\alpha$ of the table.
 
 # %% tags=["remove-input"]
 tables = numbers.chapter_tables(chapter, results)          # our Tables I and II: {activation: rows}
 if g_main in tables:
-    display(Markdown(md.table_markdown(md.table_versus_paper(tables[g_main], g_main))))
+    display(Markdown(md.table_ratio_markdown(tables[g_main], g_main)))
     for key, text in numbers.table_numbers(tables[g_main], g_main).items():
         glue(key, text, display=False)
+
+# %% tags=["remove-input", "hide-output"]
+if g_main in tables:
+    display(Markdown(md.table_markdown(md.table_versus_paper(tables[g_main], g_main))))
 
 # %% [markdown]
 # At $\alpha = 0$ our values are {glue:text}`table_ratio_QR` times the paper's for the components of $Q$
@@ -387,10 +392,14 @@ for name, fig in figures.appendix_figures(chapter, results).items():
 # mixture, both standardised; right: $\mathcal M(Q)$ relative to its Gaussian level against $\alpha$.
 # ```
 #
-# Our version of the paper's table for this activation (rows of the appendix grid), beside the paper's
-# values and the difference:
+# Our version of the paper's table for this activation (rows of the appendix grid) as ratios to the paper's
+# values, with the full table (ours, the paper's, the difference) folded under it:
 
 # %% tags=["remove-input"]
+if len(activations) > 1 and activations[1] in tables:
+    display(Markdown(md.table_ratio_markdown(tables[activations[1]], activations[1])))
+
+# %% tags=["remove-input", "hide-output"]
 if len(activations) > 1 and activations[1] in tables:
     display(Markdown(md.table_markdown(md.table_versus_paper(tables[activations[1]], activations[1]))))
 for g in activations[2:]:                 # any further activation: the same figures and table, in order

@@ -10,7 +10,7 @@ from lib.measures.compare import ComparisonResult, compare
 from lib.core.inputs import make_distribution
 from lib.studies.mixture_dynamics import (TABLE_COLUMNS, Setup, SweepResult, gaussian_scatter, growth_with_time, half_steps,
                           late_mean, latent_covariance_top, mixture_mean, ode_movement, paper_table, run_spread, sweep,
-                          table_markdown, table_rows, table_versus_paper, v_gap, versus_floor)
+                          table_markdown, table_ratio_markdown, table_rows, table_versus_paper, v_gap, versus_floor)
 from lib.core.trajectory import Trajectory
 from lib.core.validate import ParameterError
 
@@ -101,8 +101,14 @@ def test_table_rows_follow_the_paper_columns():
     paper0 = paper_table("relu")["alpha=0"]
     assert both[1] == ("alpha=0", "paper", paper0)
     np.testing.assert_allclose(both[2][2], np.arange(1, 11) - np.array(paper0))
-    md = table_markdown(both)
-    assert md.count("\n") == 2 + len(both) - 1 and "| alpha=0 | diff |" in md
+    md = table_markdown(both)                                    # two tables: Q, then R and v
+    q_part, rv_part = md.split("\n\n")
+    assert q_part.count("\n") == rv_part.count("\n") == 2 + len(both) - 1 and "| alpha=0 | diff |" in q_part
+    assert "Q11 |" in q_part.splitlines()[0] and "R00" not in q_part and rv_part.splitlines()[0].endswith("v1 |")
+    assert table_markdown(both, groups=[TABLE_COLUMNS]).count("\n\n") == 0   # one table when asked
+    ratios = table_ratio_markdown(rows, "relu")                  # the summary shown above the folded table
+    assert "| ours / paper at alpha = 0 | " + " | ".join(f"{a / b:.2f}" for a, b in zip(range(1, 5), paper0)) \
+        in ratios and "mean over 1 rows alpha > 0" in ratios and "E&#124;X&#124;" in ratios
     with pytest.raises(ParameterError, match="m=3"):
         table_rows(_synthetic({"Q": q, "R": r, "v": v}, scale), m=3)
 

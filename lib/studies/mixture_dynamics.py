@@ -348,14 +348,41 @@ def table_versus_paper(ours: dict[str, list[float]], g: str) -> list[tuple[str, 
     return out
 
 
-def table_markdown(rows: list[tuple[str, str, list[float]]]) -> str:
-    """A Markdown table of :func:`table_versus_paper` rows."""
-    head = "| row | source | " + " | ".join(TABLE_COLUMNS) + " |"
-    lines = [head, "|" + "---|" * (len(TABLE_COLUMNS) + 2)]
-    for label, source, vals in rows:
-        lines.append(f"| {label} | {source} | " + " | ".join(f"{v:+.3f}" if source == "diff" else f"{v:.3f}"
-                                                           for v in vals) + " |")
-    return "\n".join(lines)
+TABLE_GROUPS = (TABLE_COLUMNS[:4], TABLE_COLUMNS[4:])   # Q | R and v: two tables that fit a book column
+
+
+def table_markdown(rows: list[tuple[str, str, list[float]]], groups=TABLE_GROUPS) -> str:
+    """:func:`table_versus_paper` rows as Markdown, one table per group of columns (default: the components of
+    Q, then those of R and v; all twelve columns in one table are wider than the book's text column)."""
+    tables = []
+    for cols in groups:
+        idx = [TABLE_COLUMNS.index(c) for c in cols]
+        lines = ["| row | source | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 2)]
+        for label, source, vals in rows:
+            lines.append(f"| {label.replace('|', '&#124;')} | {source} | " + " | ".join(
+                f"{vals[i]:+.3f}" if source == "diff" else f"{vals[i]:.3f}" for i in idx) + " |")
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables)
+
+
+def table_ratio_markdown(ours: dict[str, list[float]], g: str) -> str:
+    """The table against the paper's in three rows of ratios ours / paper per component: at alpha = 0, the
+    mean over the alpha > 0 rows both tables have, and the E|X| row (the full table is :func:`table_markdown`)."""
+    paper = paper_table(g)
+    shared = [k for k in ours if k in paper]
+    ratio = {k: np.asarray(ours[k], float) / np.asarray(paper[k], float) for k in shared}
+    later = [ratio[k] for k in shared if k.startswith("alpha=") and k != "alpha=0"]
+    picked = [("ours / paper at alpha = 0", ratio.get("alpha=0")),
+              (f"ours / paper, mean over {len(later)} rows alpha > 0", np.mean(later, axis=0) if later else None),
+              ("ours / paper, E&#124;X&#124;", ratio.get("E[|X|]"))]
+    tables = []
+    for cols in TABLE_GROUPS:
+        idx = [TABLE_COLUMNS.index(c) for c in cols]
+        lines = ["| | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+        lines += [f"| {label} | " + " | ".join(f"{r[i]:.2f}" for i in idx) + " |" for label, r in picked
+                  if r is not None]
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables)
 
 
 # --- statistics used by the claims ----------------------------------------------------------------
