@@ -101,7 +101,7 @@ u = Universality(N=N, D=D, K=K, M=M, lr=lr, activations=activations, folds=folds
 # $D^{-1/2}$); the second is close to $3\kappa_4/D$. "Predicted" is that formula averaged over the
 # directions, "measured" the sample value from draws of $C$ (sample-standardised, as in the paper).
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.table1(u)))
 
 # %% [markdown]
@@ -182,7 +182,7 @@ glue("fig7", figures.dynamics(sweeps[u.main], u.finite_table, reference), displa
 # critical value $t_\mathrm{fw}$ (Bonferroni: the quantile at the level divided by the number of tests), so
 # that a false alarm anywhere in a setting has probability at most the level.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.floor_table(u, u.main)))
 
 # %% tags=["remove-input"]
@@ -213,7 +213,7 @@ glue("fig7t", figures.t_statistics(tests[u.main], u.finite_labels, t_fw[u.main],
 # the laws (parameters `replicate_seeds`, `replicate_setting`, `replicate_laws`; the first row is the main
 # seed, read from the runs above).
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.seed_table(u)))
 
 # %% [markdown]
@@ -237,6 +237,8 @@ display(Markdown(figures.seed_table(u)))
 
 # %%
 fit = u.fit    # the replicate laws at every N of replicate_N and every seed, and their trend with N
+
+# %% tags=["remove-input"]
 display(Markdown(figures.size_table(u)))
 
 # %% tags=["remove-input"]
@@ -267,7 +269,7 @@ glue("size_fig", figures.excess_versus_n(u.size_points, fit, u.rep_tested, N / D
 # the study at the main $N$ with the exact population mean and variance of each law (same draws, same
 # weights):
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.exact_table(u)))
 
 # %% [markdown]
@@ -380,7 +382,7 @@ glue("fig_app", figures.appendix(u), display=False)
 # brackets, the largest ratio to the floor; for the Lorentz law it counts diverged runs and gives the
 # smallest ratio of the others; a dash marks a law not run in that setting.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.settings_table(u)))
 
 # %% tags=["remove-input"]

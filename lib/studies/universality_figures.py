@@ -37,7 +37,7 @@ def dynamics(outcomes: dict, labels, reference: str):
     """Fig. 7: SGD mean of each law in ``labels`` (dashed) against the ODE (black), top, and the gap between
     them averaged over components, bottom (thick: ``reference``), for eg, Q, R, v. ``outcomes``: label ->
     :class:`lib.studies.universality.Outcome` of one setting. 10 inches wide, one legend below the panels."""
-    fig, axes = plt.subplots(2, 4, figsize=(10, 6.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    fig, axes = plt.subplots(2, 4, figsize=(9.6, 6.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     ode = outcomes[reference].result.ode
     t = ode.t
     for col, name in enumerate(["eg", "Q", "R", "v"]):
@@ -120,7 +120,7 @@ def lorentz_breakdown(u):
     main, study, sizes = u.main, u.study, u.study_sizes
     ref, studies, exact = u.sweeps[main][u.reference], u.studies[main], u.exact[main]
     ode, t = ref.result.ode, ref.result.ode.t
-    fig, grid = plt.subplots(2, 2, figsize=(10, 7.6))
+    fig, grid = plt.subplots(2, 2, figsize=(9.6, 7.6))
     axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     ax = axes[0]
     ax.plot(t[1:], ode.eg[0, 1:], color="k", lw=2.2, label="ODE")
@@ -195,7 +195,7 @@ def appendix(u):
         return placeholder("no further setting run")
     t = u.sweeps[u.main][u.reference].result.ode.t
     height = 3.9 * len(extra) + 1.2
-    fig, axes = plt.subplots(len(extra), 2, figsize=(10, height), squeeze=False,
+    fig, axes = plt.subplots(len(extra), 2, figsize=(9.6, height), squeeze=False,
                              gridspec_kw={"width_ratios": [1, 1]})
     for row, combo in enumerate(extra):
         ax = axes[row, 0]
