@@ -165,60 +165,30 @@ glue("sample_means_fig", fig, display=False)
 # %% [markdown]
 # ## Checks
 #
-# Each check is recorded with its verdict for the reproduction report, {doc}`99_report`.
+# Each check is recorded with its verdict for the reproduction report, {doc}`99_report`; the rules live in
+# `lib/studies/lemmas_checks.py`. In short:
+#
+# 1. **Lemma II.1**: at the smallest $\epsilon$, remainder$/\epsilon^2$ is within $\epsilon/(1-\epsilon)$ of
+#    $c_2$ (Mehler's expansion, with $|\mathbb E[\mathrm{He}_n u]\,\mathbb E[\mathrm{He}_n v]|/n! \le 1$ by
+#    Cauchy-Schwarz for sgn, ReLU and erf).
+# 2. **Lemma V.1**: the fitted order of the remainder is 1 within 0.2 for eq. 21 alone (pairs whose remainder is
+#    zero left out) and above 1.8 with the per-pair first-order term.
+# 3. **Lemma V.3**: zero gap for odd $f$ under symmetric laws (below $10^{-8}$); the $x^4$ gap equal to the excess
+#    kurtosis (within $10^{-6}$); for Lorentz a spread of $\mathbb E[\operatorname{sgn} x]$ over sample
+#    standardisations above 0.2.
+# 4. **One coordinate against the projection** (sgn; Pareto, the mixture, beta): the lemma for one standardised
+#    coordinate, within 5 standard errors (a finding, recorded, not asserted); after projection at the largest
+#    $D$, within 5 standard errors or 5 times below the one-coordinate gap.
+# 5. **Sample means** centre on the exact expectations within 5 standard errors.
 
 # %%
 from lib.pipeline import claims
+from lib.studies import lemmas_checks
 
 book = claims.Registry("05_lemmas", globals(), section="V.1")
-# Lemma II.1: remainder / eps^2 -> c2. Mehler: remainder = sum_{n>=2} eps^n E[He_n u] E[He_n v] / n!, and by
-# Cauchy-Schwarz |E[He_n u] E[He_n v]| / n! <= sqrt(E[u^2] E[v^2]) <= 1 for sgn, erf, relu, so
-# |remainder / eps^2 - c2| <= eps / (1 - eps)
-for r in ii1:
-    e = r["eps"][-1]
-    assert book.check(f"V.1.lemma-II.1-{r['u']}-{r['v']}", abs(r["remainder_over_eps2"][-1] - r["c2"]) <= e / (1 - e),
-                      measured=abs(r["remainder_over_eps2"][-1] - r["c2"]), tolerance=f"<= eps/(1-eps) = {e / (1 - e):.2g}",
-                      paper_claim="5", section="II",
-                      statement=f"Lemma II.1 for ({r['u']}, {r['v']}): the remainder after first order is c2 eps^2."), \
-        (r["u"], r["v"])
-# Lemma V.1: eq. 21 leaves an O(eps) remainder, the per-pair first-order term an O(eps^2) one
-slopes0 = [s for s, q in zip(v1_slopes0, v1) if abs(q["remainder0"][-1]) > 1e-12]
-assert book.check("V.1.lemma-V.1-order1", all(abs(s - 1) < 0.2 for s in slopes0), paper_claim="5",
-                  measured=max((abs(s - 1) for s in slopes0), default=0.0), tolerance="|slope - 1| < 0.2",
-                  statement="Lemma V.1: eq. 21 alone leaves a remainder of first order in eps."), v1_slopes0
-assert book.check("V.1.lemma-V.1-order2", all(s > 1.8 for s in v1_slopes1), measured=min(v1_slopes1),
-                  tolerance="slope > 1.8", paper_claim="5",
-                  statement="Lemma V.1: with the per-pair first-order term the remainder is of second order."), \
-    v1_slopes1
-# Lemma V.3 for odd f under symmetric standardised laws: exact agreement
-sym_gap = study.symmetric_gap(v3)
-assert book.check("V.1.lemma-V.3-symmetric", sym_gap < 1e-8, measured=sym_gap, tolerance="< 1e-8", paper_claim="5",
-                  statement="Lemma V.3 for odd f (sgn, erf) under symmetric standardised laws: E_P f = E_N f."), sym_gap
-# ... and where it must break: x^4 differs by the excess kurtosis (uniform -6/5, Laplace +3)
-quartic_err = study.quartic_error(v3)
-assert book.check("V.1.lemma-V.3-quartic", quartic_err < 1e-6, measured=quartic_err, tolerance="< 1e-6",
-                  statement="Lemma V.3 fails for x^4 by exactly the excess kurtosis (uniform -6/5, Laplace +3)."), \
-    quartic_err
-# Lorentz: sample standardisation gives erratic E[sgn x] (spread over seeds far above the ~0.01 of a
-# finite-variance law standardised from 1e4 samples)
-lorentz_spread = np.ptp(v3[("sgn", "lorentz")]["sampled"])
-assert book.check("V.1.lorentz-erratic", lorentz_spread > 0.2, measured=lorentz_spread, tolerance="> 0.2",
-                  statement="Lorentz: E[sgn x] after sample standardisation varies from seed to seed."), lorentz_spread
-# projection: for finite-variance laws the sgn gap at the largest D is within 5 standard errors of 0 or at
-# least 5 times smaller than for one coordinate (central limit theorem)
-for name in ("pareto", "gmm", "beta"):
-    g, se = proj[name]["gap"], proj[name]["se"]
-    # the lemma as stated, for one standardised coordinate: a finding, recorded with its verdict, not asserted
-    book.check(f"V.1.lemma-V.3-one-coordinate-{name}", abs(g[0]) < 5 * se[0], measured=g[0], paper_claim="5",
-               tolerance=f"|E_P sgn - E_N sgn| < 5 s.e. = {5 * se[0]:.2g} at D = 1",
-               statement=f"Lemma V.3 for sgn holds for one standardised coordinate ({name}), without projection.")
-    assert book.check(f"V.1.projection-{name}", abs(g[-1]) < 5 * se[-1] or abs(g[-1]) < abs(g[0]) / 5,
-                      measured=abs(g[-1]), tolerance=f"< max(5 s.e. = {5 * se[-1]:.2g}, |gap at D=1|/5 = {abs(g[0]) / 5:.2g})",
-                      paper_claim="5", statement=f"Lemma V.3 for sgn holds after projection u = C.F/|F| ({name}, "
-                                                 f"largest D), though not for one coordinate (our finding)."), (name, g)
-# sample means centre on the exact expectations (5 standard errors of the mean of the sample means)
-for f, r in sm.items():
-    for key, ref in (("input", "exact_input"), ("gaussian", "exact_gaussian")):
-        z = study.centre_z(r, key, ref)
-        assert book.check(f"V.1.sample-means-{f}-{key}", z < 5, measured=z, tolerance="< 5 standard errors",
-                          statement=f"Sample means of {f}(x) ({key} law) centre on the exact expectation."), (f, key)
+for check in lemmas_checks.checks(ii1, v1, v1_slopes0, v1_slopes1, v3, proj, sm):
+    recorded = book.add(check)                        # every rule: lib/studies/lemmas_checks.py
+    assert recorded or not check.asserted, (check.id, check.measured)
+    if not check.asserted:
+        print(f"{check.id}: {recorded.verdict} (measured {check.measured}); recorded, not asserted")
+print("all asserted Section V.1 checks hold; the recorded findings are in the report")

@@ -243,7 +243,8 @@ glue("fold_N_main", str(fold_Ns[-1]), display=False)
 # ## Checks
 #
 # None of these is a claim of the paper (paper_claim is None); they record what this chapter measured, with
-# a verdict, and say "not tested at this scale" where the run lacks the power to decide.
+# a verdict, and say "not tested at this scale" where the run lacks the power to decide. The rules live in
+# `lib/studies/beyond_checks.py`.
 #
 # 1. The floor falls like $N^{-1/2}$: the 95 % interval of its exponent contains $-1/2$ (decided where the
 #    interval is narrower than 0.5).
@@ -263,48 +264,14 @@ glue("fold_N_main", str(fold_Ns[-1]), display=False)
 import numpy as np
 
 from lib.pipeline import claims
-from lib.studies.beyond import VERDICTS
+from lib.studies import beyond_checks
 
 book = claims.Registry("09_beyond", globals(), section="beyond")
 for g in activations:
-    s = results["scaling"][g]
-    ff = s["floor_fit"]
-    assert np.all(np.isfinite(s["floor"])) and min(s["floor"]) > 0, s["floor"]
-    book.check(f"beyond.floor-exponent-{g}", ff.lo <= -0.5 <= ff.hi, measured=f"{ff.beta:.3f} +- {ff.se:.3f}",
-               tolerance="95 % interval of the floor's exponent contains -1/2", aspect="level",
-               tested=bool(ff.hi - ff.lo < 0.5),
-               statement=f"The Gaussian floor falls like N^(-1/2) (g = {g}).")
-    for label, verdict in s["verdict"].items():
-        pts, fit = s["excess"][label], s["fit"][label]
-        power = (verdict == "floor" and max(2 * p.se for p in pts) < 0.25) or \
-            (verdict in ("faster", "same", "slower") and fit.hi - fit.lo < 1)
-        book.check(f"beyond.scaling-{g}-{label}", verdict in ("floor", "faster", "same"), aspect="shape",
-                   measured=f"{VERDICTS[verdict]}; exponent {fit.beta:.2f} [{fit.lo:.2f}, {fit.hi:.2f}]",
-                   tolerance="relative-excess exponent: 95 % interval not above 0, or no excess above 2 s.e.",
-                   tested=bool(power),
-                   statement=f"The excess of {label} over the Gaussian floor vanishes at least as fast as the "
-                             f"floor (g = {g}).")
-m = results["map"]
-finite = [law.label for law in m["laws"] if np.isfinite(law.moments()["exkurt"])]
-heavy = [law.label for law in m["laws"] if not np.isfinite(law.moments()["exkurt"])]
-for key, group, what in (("map-fourth-moment", finite, "with a fourth moment"),
-                         ("map-heavy-tail", heavy, "without a fourth moment (Student t, nu <= 4)")):
-    if group:
-        above = [k for k in group if k in m["departs"]]
-        book.check(f"beyond.{key}", not above, aspect="statement",
-                   measured=f"above the margin: {', '.join(above) or 'none'} of {len(group)}",
-                   tolerance=f"excess / floor < t_fw s.e. (t_fw = {m['t_fw']:.2f}, level {level:g} over the map)",
-                   tested=bool(max(m["margin"][k] for k in group) < 0.5),
-                   statement=f"Every map law {what} follows the ODE within the floor margin "
-                             f"(N = {map_N}, g = {map_activation}).")
-for (g, N), t in results["fold"].items():
-    book.check(f"beyond.fold-with-a-{g}-{N}", t["with"]["lo"] <= 1, aspect="level",
-               measured=f"ratio to the control {t['with']['value']:.2f} [{t['with']['lo']:.2f}, {t['with']['hi']:.2f}]",
-               tolerance=f"bootstrap lower bound (level {level:g}) <= 1", tested=fold_runs >= 5,
-               statement=f"With f = {fold} (a != 0) the ODE with the a-term describes SGD as well as the exact ODE "
-                         f"describes f = {fold_control} (g = {g}, N = {N}).")
-    book.check(f"beyond.fold-no-a-{g}-{N}", t["no"]["lo"] > 1, aspect="level",
-               measured=f"ratio to the control {t['no']['value']:.2f} [{t['no']['lo']:.2f}, {t['no']['hi']:.2f}]",
-               tolerance=f"bootstrap lower bound (level {level:g}) > 1", tested=fold_runs >= 5,
-               statement=f"With f = {fold} the ODE without the a-term misses SGD beyond the control (g = {g}, N = {N}).")
+    floor = results["scaling"][g]["floor"]
+    assert np.all(np.isfinite(floor)) and min(floor) > 0, floor
+for check in beyond_checks.checks(results, activations, level=level, map_N=map_N, map_activation=map_activation,
+                                  fold=fold, fold_control=fold_control, fold_runs=fold_runs):
+    recorded = book.add(check)                        # every rule: lib/studies/beyond_checks.py
+    assert recorded or not check.asserted, (check.id, check.measured)
 print(f"{len(book.claims)} checks recorded")

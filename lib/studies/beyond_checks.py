@@ -1,0 +1,120 @@
+"""The checks of chapter 09_beyond ("Beyond the paper"), decided from the chapter's numbers.
+
+Every function takes what the chapter measured and returns one :class:`lib.measures.verdicts.Check`, so that a test
+can feed a rule values outside its band and see the failing verdict; :func:`checks` gathers the chapter's checks in
+the order it records them. None of them is a claim of the paper (``paper_claim`` None) and none is asserted: each
+records what the chapter measured, with its verdict, and "not tested" where the run lacks the power to decide.
+
+The rules and the power each needs:
+
+- **The floor's exponent**: the 95 % interval of the Gaussian floor's exponent in N contains
+  :data:`FLOOR_EXPONENT` (finite-size fluctuations); decided where the interval is narrower than
+  :data:`FLOOR_WIDTH`.
+- **Finite-size scaling**, per law: the relative excess over the floor vanishes at least as fast as the floor (its
+  verdict by :func:`lib.studies.beyond.scaling_verdict` is one of :data:`VANISHES`); decided for a law at the floor
+  where two standard errors of its excess are below :data:`FLOOR_SE` at every N, for a fitted law where the
+  exponent's 95 % interval is narrower than :data:`FIT_WIDTH`.
+- **The map of shape**: no law of a group above the family-wise margin; decided where every margin of the group is
+  below :data:`MAP_MARGIN` (the map could see an excess of half the floor).
+- **A folding function with a != 0**: the ODE with the a-term is as good as the exact ODE for the odd control (the
+  bootstrap lower bound of the ratio to the control at most 1); without the term it is worse (lower bound above 1);
+  decided with at least :data:`FOLD_MIN_RUNS` runs.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..measures.verdicts import Check
+from .beyond import VERDICTS, PowerFit
+
+FLOOR_EXPONENT = -0.5   # the floor's exponent in N predicted by finite-size fluctuations
+FLOOR_WIDTH = 0.5       # the floor's exponent is decided where its 95 % interval is narrower than this
+FIT_WIDTH = 1.0         # a law's excess exponent is decided where its 95 % interval is narrower than this
+FLOOR_SE = 0.25         # a law at the floor is decided where 2 s.e. of its excess stay below this at every N
+MAP_MARGIN = 0.5        # the map decides where every margin (in units of the floor) is below this
+FOLD_MIN_RUNS = 5       # the folding study decides with at least this many runs
+VANISHES = ("floor", "faster", "same")        # scaling verdicts under which the excess vanishes with the floor
+FITTED = ("faster", "same", "slower")         # scaling verdicts read from the fitted exponent
+
+
+def floor_exponent(g: str, fit: PowerFit) -> Check:
+    """The Gaussian floor falls like N^(-1/2): :data:`FLOOR_EXPONENT` inside the 95 % interval of ``fit``'s
+    exponent (:func:`lib.studies.beyond.floor_fit`); not tested where the interval is :data:`FLOOR_WIDTH` or wider."""
+    return Check(f"beyond.floor-exponent-{g}", fit.lo <= FLOOR_EXPONENT <= fit.hi,
+                 measured=f"{fit.beta:.3f} +- {fit.se:.3f}",
+                 tolerance="95 % interval of the floor's exponent contains -1/2", aspect="level",
+                 tested=bool(fit.hi - fit.lo < FLOOR_WIDTH),
+                 statement=f"The Gaussian floor falls like N^(-1/2) (g = {g}).")
+
+
+def scaling(g: str, label: str, verdict: str, fit: PowerFit, se: Sequence[float]) -> Check:
+    """The excess of law ``label`` over the floor vanishes at least as fast as the floor: its ``verdict`` (a key of
+    :data:`lib.studies.beyond.VERDICTS`) is one of :data:`VANISHES`. ``fit``: the power fit of its relative excess;
+    ``se``: the excess's standard error at each N. Not tested without the power rule's support (module docstring);
+    'undecided' and 'diverged' are never tested."""
+    power = (verdict == "floor" and max(2 * s for s in se) < FLOOR_SE) or \
+        (verdict in FITTED and fit.hi - fit.lo < FIT_WIDTH)
+    return Check(f"beyond.scaling-{g}-{label}", verdict in VANISHES, aspect="shape",
+                 measured=f"{VERDICTS[verdict]}; exponent {fit.beta:.2f} [{fit.lo:.2f}, {fit.hi:.2f}]",
+                 tolerance="relative-excess exponent: 95 % interval not above 0, or no excess above 2 s.e.",
+                 tested=bool(power),
+                 statement=f"The excess of {label} over the Gaussian floor vanishes at least as fast as the "
+                           f"floor (g = {g}).")
+
+
+def map_group(key: str, what: str, group: Sequence[str], departs: Sequence[str], margin: Mapping[str, float],
+              t_fw: float, level: float, N: int, g: str) -> Check:
+    """Every map law of ``group`` follows the ODE within the family-wise margin: none is in ``departs``; not tested
+    unless every margin (``margin``: label -> margin in units of the floor) is below :data:`MAP_MARGIN`."""
+    above = [k for k in group if k in departs]
+    return Check(f"beyond.{key}", not above, aspect="statement",
+                 measured=f"above the margin: {', '.join(above) or 'none'} of {len(group)}",
+                 tolerance=f"excess / floor < t_fw s.e. (t_fw = {t_fw:.2f}, level {level:g} over the map)",
+                 tested=bool(max(margin[k] for k in group) < MAP_MARGIN),
+                 statement=f"Every map law {what} follows the ODE within the floor margin (N = {N}, g = {g}).")
+
+
+def fold_with_a(g: str, N: int, ratio: Mapping[str, float], level: float, runs: int, fold: str,
+                control: str) -> Check:
+    """With a folding of mean a != 0 the ODE with the a-term describes SGD as well as the exact ODE describes the
+    odd control: the bootstrap lower bound of ``ratio`` (value, lo, hi: to the control) at most 1."""
+    return Check(f"beyond.fold-with-a-{g}-{N}", ratio["lo"] <= 1, aspect="level",
+                 measured=f"ratio to the control {ratio['value']:.2f} [{ratio['lo']:.2f}, {ratio['hi']:.2f}]",
+                 tolerance=f"bootstrap lower bound (level {level:g}) <= 1", tested=runs >= FOLD_MIN_RUNS,
+                 statement=f"With f = {fold} (a != 0) the ODE with the a-term describes SGD as well as the exact ODE "
+                           f"describes f = {control} (g = {g}, N = {N}).")
+
+
+def fold_without_a(g: str, N: int, ratio: Mapping[str, float], level: float, runs: int, fold: str) -> Check:
+    """Without the a-term the ODE misses SGD beyond the control: the bootstrap lower bound of ``ratio`` above 1."""
+    return Check(f"beyond.fold-no-a-{g}-{N}", ratio["lo"] > 1, aspect="level",
+                 measured=f"ratio to the control {ratio['value']:.2f} [{ratio['lo']:.2f}, {ratio['hi']:.2f}]",
+                 tolerance=f"bootstrap lower bound (level {level:g}) > 1", tested=runs >= FOLD_MIN_RUNS,
+                 statement=f"With f = {fold} the ODE without the a-term misses SGD beyond the control (g = {g}, "
+                           f"N = {N}).")
+
+
+def checks(results: Mapping, activations: Sequence[str], *, level: float, map_N: int, map_activation: str,
+           fold: str, fold_control: str, fold_runs: int) -> list[Check]:
+    """Every check of the chapter, in the order it records them, from :meth:`lib.studies.beyond.Beyond.compute`'s
+    ``results`` ('scaling', 'map', 'fold') and the chapter's parameters."""
+    out = []
+    for g in activations:
+        s = results["scaling"][g]
+        out.append(floor_exponent(g, s["floor_fit"]))
+        for label, verdict in s["verdict"].items():
+            out.append(scaling(g, label, verdict, s["fit"][label], [p.se for p in s["excess"][label]]))
+    m = results["map"]
+    finite = [law.label for law in m["laws"] if np.isfinite(law.moments()["exkurt"])]
+    heavy = [law.label for law in m["laws"] if not np.isfinite(law.moments()["exkurt"])]
+    for key, group, what in (("map-fourth-moment", finite, "with a fourth moment"),
+                             ("map-heavy-tail", heavy, "without a fourth moment (Student t, nu <= 4)")):
+        if group:
+            out.append(map_group(key, what, group, m["departs"], m["margin"], m["t_fw"], level, map_N,
+                                 map_activation))
+    for (g, N), t in results["fold"].items():
+        out.append(fold_with_a(g, N, t["with"], level, fold_runs, fold, fold_control))
+        out.append(fold_without_a(g, N, t["no"], level, fold_runs, fold))
+    return out
