@@ -123,7 +123,7 @@ for g in activations:
 # The same for the erf activation.
 # ```
 
-# %%
+# %% tags=["remove-input"]
 for g in activations:
     display(Markdown(f"**g = {g}**, relative excess over the floor (± s.e.)\n\n" + figures.scaling_table(b, g)))
 
@@ -170,7 +170,7 @@ glue("fig_map", figures.shape_map(b), display=False)
 # below which the fourth moment is infinite.
 # ```
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(figures.map_table(b)))
 
 # %% [markdown]
@@ -212,7 +212,7 @@ glue("fig_fold", figures.folding(b, activations[0], fold_Ns[-1]), display=False)
 # $R_{11}$; right: the means $\mu_k$ of the student fields in the ODE with the term.
 # ```
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown("tLog-RMSE over the fluctuation floor (geometric mean over $Q$, $R$, $v$, $\\epsilon_g$)\n\n"
                  + figures.fold_table(b)))
 
