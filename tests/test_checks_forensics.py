@@ -91,7 +91,7 @@ def test_checks_gathers_the_chapter_in_its_order():
                        {"relu": _Pair()}, spikes, fields)
     assert [c.id for c in checks] == [
         "forensics.floor.rmse-over-log-times-the-book-s-metric", "forensics.floor.eq.-18", "forensics.floor.any",
-        "forensics.shared-follows-ode.relu", "forensics.spike.relu", "forensics.V4.gaussian", "forensics.V4.uniform",
+        "forensics.shared-follows-ode.relu", "forensics.spike.relu", "forensics.V4.uniform",
         "forensics.V4.mixture-one-label", "forensics.V4.Lorentz"]
     v = {c.id: c.verdict for c in checks}
     assert v["forensics.shared-follows-ode.relu"] == CONTRADICTED

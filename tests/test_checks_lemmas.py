@@ -15,6 +15,7 @@ from lib.studies import lemmas_checks as v1c
     (lambda: v1c.v1_order1([1.05, 0.85, 2.0], [1e-3, 1e-4, 0.0]), True),        # a zero remainder has no order
     (lambda: v1c.v1_order1([1.05, 0.79], [1e-3, 1e-4]), False),
     (lambda: v1c.v1_order1([1.05, 1.21], [1e-3, 1e-4]), False),
+    (lambda: v1c.v1_order1([2.0], [0.0]), False),                                # no pair left: nothing shown
     (lambda: v1c.v1_order2([2.0, 1.81, 3.0]), True),
     (lambda: v1c.v1_order2([2.0, 1.79]), False),
     (lambda: v1c.v3_symmetric(9e-9), True),

@@ -67,9 +67,9 @@ def lemma_ii1(u: str, v: str, remainder_over_eps2: float, c2: float, eps: float)
 def v1_order1(slopes: Sequence[float], last_remainders: Sequence[float]) -> Check:
     """Lemma V.1: eq. 21 alone leaves a first-order remainder; ``slopes`` and ``last_remainders`` (the remainder
     at the smallest eps) per pair; a pair whose remainder is zero (below :data:`REMAINDER_ZERO`) has no order and
-    is left out (asserted)."""
+    is left out; with no pair left there is nothing to show, which fails (asserted)."""
     kept = [s for s, r in zip(slopes, last_remainders) if abs(r) > REMAINDER_ZERO]
-    return Check("V.1.lemma-V.1-order1", all(abs(s - 1) < ORDER1_BAND for s in kept), paper_claim="5",
+    return Check("V.1.lemma-V.1-order1", bool(kept) and all(abs(s - 1) < ORDER1_BAND for s in kept), paper_claim="5",
                  measured=max((abs(s - 1) for s in kept), default=0.0), tolerance=f"|slope - 1| < {ORDER1_BAND:g}",
                  asserted=True, statement="Lemma V.1: eq. 21 alone leaves a remainder of first order in eps.")
 
