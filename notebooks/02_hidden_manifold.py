@@ -162,6 +162,7 @@ glue("se_kurt", f"{se_kurt:.3f}", display=False)
 # standard error of {glue:text}`se_kurt`. The next chapter, {doc}`02b_ode`, builds the ODE of the order
 # parameters on this property.
 #
+# (checks-02_hidden_manifold)=
 # ### Claims checked
 #
 # Each check is recorded with its verdict for the reproduction report, {doc}`99_report`; the rules live in

@@ -283,6 +283,7 @@ for g in ["erf", "relu"]:
 # $-1/2$ of the theory within their standard errors. Fitting the geometric mean of the three gaps gives
 # {glue:text}`slope_erf` for erf and {glue:text}`slope_relu` for ReLU.
 #
+# (checks-02b_ode)=
 # ### Claims checked
 #
 # Each check is recorded with its verdict for the reproduction report, {doc}`99_report`; the rules live in

@@ -153,6 +153,7 @@ display(Markdown(study.knn_pivot_table(tables, alphas, ms)))
 display(Markdown(study.knn_table(tables, alphas, ms)))
 
 # %% [markdown]
+# (checks-03_gaussian_mixtures)=
 # ## Checks
 #
 # Each check is recorded with its verdict for the reproduction report, {doc}`99_report`; the rules live in

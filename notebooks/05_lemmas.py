@@ -163,6 +163,7 @@ glue("sample_means_fig", fig, display=False)
 # ```
 
 # %% [markdown]
+# (checks-05_lemmas)=
 # ## Checks
 #
 # Each check is recorded with its verdict for the reproduction report, {doc}`99_report`; the rules live in

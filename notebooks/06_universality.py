@@ -392,6 +392,7 @@ glue("far", f"{far:g}", display=False)
 glue("heavy_min_samples", f"{checks_v.HEAVY_MIN_SAMPLES:,}", display=False)
 
 # %% [markdown]
+# (checks-06_universality)=
 # ## Claims checked
 #
 # 1. Every law of Table 1 other than the reference whose parameters fix its shape is clearly non-Gaussian:

@@ -325,6 +325,7 @@ for name, text in appendix_numbers(appendix, chapter.indices, study).items():
 # SGD's learning curve, and the test-error gap is {glue:text}`app_eg_ratio` times each teacher's Gaussian
 # floor.
 #
+# (checks-07_pseudo_real)=
 # ### Claims checked
 #
 # 1. The fit reproduces the digits: its reconstruction error is below half that of the mean image (the

@@ -222,6 +222,7 @@ glue("f_samples", f"{field_samples:,}", display=False)
 # the sample moments are erratic and orders of magnitude off (no variance to standardise).
 
 # %% [markdown]
+# (checks-08_forensics)=
 # ## Claims checked
 #
 # Each check is recorded with its verdict (none is asserted); the rules live in `lib/studies/forensics_checks.py`.

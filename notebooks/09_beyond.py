@@ -240,6 +240,7 @@ glue("fold_g_main", activations[0], display=False)
 glue("fold_N_main", str(fold_Ns[-1]), display=False)
 
 # %% [markdown]
+# (checks-09_beyond)=
 # ## Checks
 #
 # None of these is a claim of the paper (paper_claim is None); they record what this chapter measured, with

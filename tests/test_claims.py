@@ -416,3 +416,16 @@ def test_stability_table_lists_each_summary_and_its_unstable_checks(tmp_path):
     (tmp_path / "04_mixture_dynamics.json").write_text(json.dumps(summary))
     row = claims.stability_markdown(tmp_path).splitlines()[2]
     assert "| quick | 20 | 2 |" in row and "`IV.x` (17 reproduced, 3 not tested)" in row
+
+
+def test_every_chapter_that_records_checks_labels_its_checks_section():
+    """The report links each check to the section of its chapter that computes it (``checks_link``): every
+    chapter that opens a claims Registry carries the ``(checks-<stem>)=`` label, so no link falls back to the
+    chapter's top."""
+    from lib.core import paths
+
+    recording = [p for p in sorted(paths.NOTEBOOKS.glob("*.py")) if "claims.Registry(" in p.read_text()]
+    assert len(recording) >= 10
+    missing = [p.stem for p in recording if f"(checks-{p.stem})=" not in p.read_text()]
+    assert missing == []
+    assert all(claims.checks_link(p.stem).startswith("{ref}") for p in recording)
