@@ -31,6 +31,28 @@ def test_results_only_path_imports_without_notebook_tools():
     assert done.returncode == 0 and "bare ok" in done.stdout, done.stderr[-3000:]
 
 
+def test_chapters_02_03_06_compute_their_results_without_notebook_tools(tmp_path):
+    """Their ``chapter_results`` (the RESULTS_ONLY entries) run on tiny parameters on the bare machine, so an import
+    made inside the computation is caught too, not only one at the top of a module."""
+    from test_results_only import TINY
+
+    done = _run_bare(f"""
+        import os
+        os.environ["HMM_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        os.environ["HMM_STASH_DIR"] = {str(tmp_path / "stash")!r}
+        import importlib
+        import pathlib
+        from lib.pipeline import chapters, paper
+        for stem, tiny in {TINY!r}.items():
+            module, name = paper.RESULTS_ONLY[stem].split(":")
+            getattr(importlib.import_module(module), name)({{**chapters.parameter_defaults(stem), **tiny}})
+        print("bare results", sorted(p.parent.name for p in pathlib.Path(os.environ["HMM_CACHE_DIR"]).rglob("*.npz")))
+    """)
+    assert done.returncode == 0 and "bare results" in done.stdout, done.stderr[-3000:]
+    for folder in ("equivalence_check", "kl_study", "guarded_batch", "standardization_scale"):
+        assert f"'{folder}'" in done.stdout, (folder, done.stdout[-2000:])
+
+
 def test_the_blocking_is_real():
     """The check above can fail: importing a plotting study module on the bare machine is refused."""
     done = _run_bare("import lib.studies.style")

@@ -240,7 +240,7 @@ def test_results_only_makes_the_chapters_sweeps_under_the_chapters_own_keys(monk
         assert "AssertionError" in str(err), err
     assert listing() == before
     with pytest.raises(bundle.ParameterError, match="results-only"):
-        paper.results_only("03_gaussian_mixtures")
+        paper.results_only("05_lemmas")
 
 
 def test_paper_refuses_a_dirty_tree_unless_allowed_and_the_page_says_so(tiny_paper, monkeypatch, capsys):

@@ -124,11 +124,15 @@ def _section4_results(p: dict) -> None:
 
 
 # Chapters whose expensive part runs without papermill: the function that makes the chapter's cached calls from
-# its parameter dict (a "module:function" name is imported only when used).
+# its parameter dict (a "module:function" name is imported only when used). Every chapter with a paper profile has
+# one (tests/test_results_only.py); ``make gpu-check`` runs them in this order.
 RESULTS_ONLY = {"02b_ode": "lib.studies.ode_vs_sgd:chapter_results", "04_mixture_dynamics": _section4_results,
                 "04b_small_spreads": "lib.studies.small_spreads:chapter_results",
                 "08_forensics": "lib.studies.forensics:chapter_results", "09_beyond": "lib.studies.beyond:chapter_results",
-                "07_pseudo_real": "lib.studies.pseudo_real:chapter_results"}
+                "07_pseudo_real": "lib.studies.pseudo_real:chapter_results",
+                "02_hidden_manifold": "lib.studies.hidden_manifold:chapter_results",
+                "03_gaussian_mixtures": "lib.studies.gaussian_mixtures:chapter_results",
+                "06_universality": "lib.studies.universality_summary:chapter_results"}
 
 
 def results_only(stem: str, profile: str = "paper", min_seconds: float = stash.MIN_SECONDS,

@@ -73,6 +73,14 @@ def kl_study(study: KLStudy) -> dict[str, dict[bool, np.ndarray]]:
     return out
 
 
+def chapter_results(params: dict) -> None:
+    """The chapter's expensive part from its parameter dict (``lib paper --results-only``): its one cached
+    :func:`kl_study`, with the arguments notebooks/03_gaussian_mixtures.py passes."""
+    p = params
+    kl_study(KLStudy(D=p["D"], alphas=tuple(p["alphas"]), ms=tuple(p["ms"]), n_mixtures=p["n_mixtures"],
+                     knn_samples=p["knn_samples"], knn_samples_1d=p["knn_samples_1d"], k=p["k"], seed=p["seed"]))
+
+
 # ------------------------------------------------------------------------------------------------
 # Summaries of the tables (notebooks/03_gaussian_mixtures.py)
 # ------------------------------------------------------------------------------------------------

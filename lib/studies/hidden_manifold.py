@@ -71,6 +71,14 @@ def run_checks(checks_by_N: dict) -> dict[int, list[dict]]:
     return {N: [equivalence_check(c) for c in cs] for N, cs in checks_by_N.items()}
 
 
+def chapter_results(params: dict) -> None:
+    """The chapter's expensive part from its parameter dict (``lib paper --results-only``): the cached
+    :func:`lib.measures.equivalence.equivalence_check` of every N and repeat, as notebooks/02_hidden_manifold.py
+    makes them. The a, b, c table (:func:`fold_constants_rows`, quadrature) is cheap and not cached."""
+    p = params
+    run_checks(checks(p["N_values"], p["ratio"], p["K"], p["M"], p["f"], p["samples"], p["repeats"], p["seed"]))
+
+
 def gap(res: list[dict], key_a: str, key_b: str) -> float:
     """Largest absolute difference over the entries of Q and R between the results' ``key_a`` and
     ``key_b`` covariances ("gep", "exact", "mc"), averaged over the repeats ``res``."""

@@ -8,6 +8,7 @@ floor tests, judged at the family-wise ``t_fw``, Bonferroni over a setting's law
 tests under further seeds, at further N and with exact moments (:meth:`Universality.replicate`), Fig. 8
 (``sample_sizes``, ``scales``) and the appendix (``moved``). Methods ``*_texts`` and :meth:`texts` return
 {glue name: text} for the prose; the tables and figures are in :mod:`lib.studies.universality_figures`.
+:func:`chapter_results` computes every cached stage from the parameter dict, without plotting or notebook tools.
 """
 from __future__ import annotations
 
@@ -447,3 +448,17 @@ class Universality:
     def rep_worst(self) -> float:
         """Largest t of the seed study over seeds and laws."""
         return max(t for row in self.seed_study.values() for _, (t, _n) in row.values())
+
+
+def chapter_results(params: dict) -> None:
+    """The chapter's expensive part from its parameter dict (``lib paper --results-only``): every cached call that
+    notebooks/06_universality.py makes, stage by stage (the engine batches of :func:`lib.studies.universality.
+    guarded_batch` and the :func:`lib.studies.universality.standardization_scale` of the sample-size study). Table 1's
+    :func:`lib.studies.universality.projected_cumulants` is not cached and is left to the chapter."""
+    u = Universality(**{name: params[name] for name in PARAMETERS})
+    u.sweeps                  # Fig. 7: every law in every setting
+    u.seed_study              # the same with further seeds (the main seed reuses the sweeps)
+    u.size_study              # ... and at further N
+    u.exact_study             # ... standardised with the exact moments
+    u.sample_sizes            # Fig. 8: the sample-size study, one batch per setting and law
+    u.scales                  # the standardising scale at every sample size
