@@ -147,7 +147,7 @@ for g in activations:
 # ## 2. A map of shape
 #
 # To separate the moments from the tails we use two families of unit-variance laws
-# ({mod}`lib.core.shapes`). The first is a discrete law of at most five atoms, a mixture of a two-point law
+# (`lib/core/shapes.py`). The first is a discrete law of at most five atoms, a mixture of a two-point law
 # and a symmetric three-point law, that reaches *every* admissible pair (skewness, excess kurtosis): the
 # region above the edge $\kappa_4 = \kappa_3^2 - 2$ where only two-point laws live, negative kurtosis
 # included (a Johnson SU family would only cover kurtosis above the lognormal line). Its moments are exact and
@@ -184,13 +184,13 @@ display(Markdown(figures.map_table(b)))
 #
 # The Gaussian equivalent model writes $f(u) \approx a + b u + \sqrt{c - a^2 - b^2}\,\xi$. The paper's
 # foldings are odd and $a = 0$; for $f=${glue:text}`fold` ($a = 1/\sqrt{2\pi}$) the constant does three
-# things ({mod}`lib.core.ode_mean`). The student's field gets a mean $\mu_k = a\,\omega_k$,
+# things (`lib/core/ode_mean.py`). The student's field gets a mean $\mu_k = a\,\omega_k$,
 # $\omega_k = W_k\cdot\mathbf 1/\sqrt N$, so every average of the ODE is over a shifted Gaussian. The
 # direction $\mathbf 1$ is an eigenvector of $\mathbb E[XX^\top]$ with eigenvalue $a^2N$, so $\mu_k$ moves
 # $N$ times faster than the other order parameters: it relaxes within $t \sim 1/(\eta a^2 N)$ and then keeps
 # $\mathbb E[v_k(\hat y - y)g'(\lambda_k)]$ near zero, a learned bias per hidden unit. And the weights' bulk
 # receives the second-order term with $|X - a\mathbf 1|^2/N = c - a^2$, not $c$. The book's ODE
-# ({mod}`lib.core.ode`) keeps $a$ only in $c - a^2 - b^2$; we call that "the ODE without the $a$-term".
+# (`lib/core/ode.py`) keeps $a$ only in $c - a^2 - b^2$; we call that "the ODE without the $a$-term".
 #
 # Bias against fluctuation. A folding function changes the floor, so we measure it within each setting:
 # each run's tLog-RMSE against the mean of the other runs (times $\sqrt{(n-1)/n}$) is the part that
