@@ -76,8 +76,11 @@ def checks(s: ClaimStats, g: str) -> list[Check]:
                          paper_claim="2", asserted=True,
                          tolerance="growth (last / first quarter) > 1 and late gap > 4 x alpha=0",
                          statement=f"Unstandardised ({g}): the gap in v grows with time."))
+    far = s.kl_max is None or s.kl_max > FAR_NATS
     for name, (e, se) in s.std_excess.items():   # claim 4: at the Gaussian level, decided two-sided
         verdict = near_floor(e, se, s.floor_runs)
+        if verdict is True and not far:          # a grid of near-Gaussian draws cannot show it far from the Gaussian
+            verdict = None
         out.append(Check(f"IV.std-floor.{g}.{name}", verdict is True, measured=[float(s.z_std[name].max()),
                                                                               s.std_ratio_max[name], se],
                          paper_claim="4", tested=verdict is not None,
@@ -86,8 +89,10 @@ def checks(s: ClaimStats, g: str) -> list[Check]:
                          statement=f"Standardised coordinate-wise mixtures ({g}): the gap stays at the Gaussian "
                                    f"level for every alpha and m ({name})."))
     if s.kl_max is not None:
-        out.append(Check(f"IV.std-far.{g}", s.kl_max > FAR_NATS, measured=s.kl_max, paper_claim="4", asserted=True,
-                         tolerance=f"largest exact KL of the standardised grid > {FAR_NATS:g} nats",
+        out.append(Check(f"IV.std-far.{g}", far, measured=s.kl_max, paper_claim="4", tested=far,
+                         tolerance=f"largest exact KL of the standardised grid > {FAR_NATS:g} nats; a grid whose "
+                                   "draws all lie nearer the Gaussian cannot test claim 4 far from it (not tested; "
+                                   "claim 4 then cannot pass either)",
                          statement=f"Standardised ({g}): the grid reaches laws far from the Gaussian (one latent "
                                    f"vector tells them apart by a log-likelihood ratio above {FAR_NATS:g})."))
     for name, (e, se) in s.shared_excess.items():   # the paper's conclusion for its own mixture read literally
