@@ -43,6 +43,7 @@ def test_floor_exponent(f, expected):
 def test_scaling(verdict, f, se, expected):
     c = bc.scaling("erf", "Laplace", verdict, f, se)
     assert c.verdict == expected and c.aspect == "shape" and c.id == "beyond.scaling-erf-Laplace"
+    assert "nan" not in c.measured                          # a law without a fitted exponent says so in words
 
 
 def test_map_group():

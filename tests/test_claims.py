@@ -222,6 +222,9 @@ def test_paper_tables_transcribed_in_full_and_shown_beside_ours():
     mine = {"columns": ["Q00"], "rows": {"alpha=0": [0.0871]}, "note": ""}
     text, ours = claims.table_markdown("I", {"nb": {"claims": [], "tables": {"I": mine}}})
     assert "0.090 / 0.0871" in text and ours is mine
+    q_part, rv_part = text.split("\n\n")                      # two tables that fit the column: Q, then R and v
+    assert q_part.splitlines()[0] == "| | Q00 | Q01 | Q10 | Q11 |" and rv_part.splitlines()[0].endswith("| v0 | v1 |")
+    assert len(q_part.splitlines()) == len(rv_part.splitlines()) == 2 + len(claims.PAPER_TABLES["I"]["rows"])
 
 
 # --------------------------------------------------------------------------------- chapters and parameters

@@ -166,7 +166,9 @@ def test_prose_numbers_on_the_tiny_chapter(tiny):
     assert alone["app_g"] == alone["app_sh_verdict"] == "(no further activation run)"
     assert alone["main_eg0"] == app["main_eg0"]
     table, texts = numbers.stalled_table(chapter.setup("relu"), results["relu"][False])
-    assert table.count("\n") == 2 and table.startswith("| m |") and texts["m_still"] == "2"
+    rows, legend = table.split("\n\n")                               # the table, then a line naming its columns
+    assert rows.count("\n") == 2 and rows.startswith("| m |") and legend.startswith("Columns:")
+    assert texts["m_still"] == "2"
     assert texts["stalled_active"].count("%") == 2
     tables = numbers.chapter_tables(chapter, results)
     assert list(tables) == ["relu", "erf"] and list(tables["relu"]) == ["alpha=0", "alpha=3", "alpha=6",

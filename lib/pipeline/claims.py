@@ -446,22 +446,29 @@ def stability_markdown(folder: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def table_markdown(key: str, records: Mapping[str, dict | None]) -> tuple[str, dict | None]:
-    """The paper's table ``key`` as Markdown, each cell "paper / ours" where a chapter recorded the table.
+def table_markdown(key: str, records: Mapping[str, dict | None], split: int = 4) -> tuple[str, dict | None]:
+    """The paper's table ``key`` as Markdown, each cell "paper / ours" where a chapter recorded the table: two
+    tables, the first ``split`` columns (the components of Q) and the rest (R and v), since ten columns of
+    "paper / ours" pairs are wider than the book's text column.
 
     Returns the Markdown and our recorded table (None until a chapter records it with ``Registry.table``).
     """
     paper = PAPER_TABLES[key]
     ours = next((r["tables"][key] for r in records.values() if r and key in r.get("tables", {})), None)
-    cols = paper["columns"]
-    lines = ["| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    for label, values in paper["rows"].items():
-        mine = ours["rows"].get(label) if ours else None
-        cells = []
-        for p, col in zip(values, cols):
-            text = f"{p:.3f}"
-            if mine is not None and col in ours["columns"]:
-                text += f" / {_cell(mine[ours['columns'].index(col)])}"
-            cells.append(text)
-        lines.append(f"| {_cell(label)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines), ours
+    cols = list(paper["columns"])
+    parts = []
+    for group in (cols[:split], cols[split:]):
+        if not group:
+            continue
+        lines = ["| | " + " | ".join(group) + " |", "|---" * (len(group) + 1) + "|"]
+        for label, values in paper["rows"].items():
+            mine = ours["rows"].get(label) if ours else None
+            cells = []
+            for col in group:
+                text = f"{values[cols.index(col)]:.3f}"
+                if mine is not None and col in ours["columns"]:
+                    text += f" / {_cell(mine[ours['columns'].index(col)])}"
+                cells.append(text)
+            lines.append(f"| {_cell(label)} | " + " | ".join(cells) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts), ours

@@ -59,7 +59,8 @@ def scaling(g: str, label: str, verdict: str, fit: PowerFit, se: Sequence[float]
     power = (verdict == "floor" and max(2 * s for s in se) < FLOOR_SE) or \
         (verdict in FITTED and fit.hi - fit.lo < FIT_WIDTH)
     return Check(f"beyond.scaling-{g}-{label}", verdict in VANISHES, aspect="shape",
-                 measured=f"{VERDICTS[verdict]}; exponent {fit.beta:.2f} [{fit.lo:.2f}, {fit.hi:.2f}]",
+                 measured=f"{VERDICTS[verdict]}; " + (f"exponent {fit.beta:.2f} [{fit.lo:.2f}, {fit.hi:.2f}]"
+                                                      if np.isfinite(fit.beta) else "no exponent fitted"),
                  tolerance="relative-excess exponent: 95 % interval not above 0, or no excess above 2 s.e.",
                  tested=bool(power),
                  statement=f"The excess of {label} over the Gaussian floor vanishes at least as fast as the "

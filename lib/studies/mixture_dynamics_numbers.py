@@ -140,9 +140,7 @@ def stalled_table(setup: Setup, un: SweepResult) -> tuple[str, dict[str, str]]:
     and M(Q) per alpha, and how far SGD's Q moves over training (first mixture, largest alpha, relative to
     its initial size: the example trajectories of ``setup``); a row is stalled below 5 %. For the row that
     moves least, the fraction of inputs on which each student unit starts active (:func:`initial_activity`)."""
-    lines = ["| m | mixture mean $\\bar\\mu$ per unit $\\alpha$ (first mixture) | "
-             + " | ".join(f"M(Q), $\\alpha$ = {a:g}" for a in un.alphas)
-             + " | largest change of SGD's $Q$ over training, first mixture, $\\alpha$ max |",
+    lines = ["| m | $\\bar\\mu / \\alpha$ | " + " | ".join(f"$\\alpha$ = {a:g}" for a in un.alphas) + " | $Q$ moves |",
              "|---|---|" + "---|" * (len(un.alphas) + 1)]
     moved = {}
     for i, m in enumerate(un.ms):
@@ -154,7 +152,10 @@ def stalled_table(setup: Setup, un: SweepResult) -> tuple[str, dict[str, str]]:
     stalled = [m for m in un.ms if moved[m] < 0.05]
     m_still = min(moved, key=moved.get)
     active = initial_activity(setup, un.alphas[-1], m_still, False)
-    return "\n".join(lines), {"stalled_ms": ", ".join(map(str, stalled)) if stalled else "none",
+    legend = ("Columns: $m$; the mixture mean $\\bar\\mu$ per unit $\\alpha$ (first mixture); $\\mathcal M(Q)$ at each "
+              "$\\alpha$; the largest change of SGD's $Q$ over training relative to its initial size (first mixture, "
+              "largest $\\alpha$).")
+    return "\n".join(lines) + "\n\n" + legend, {"stalled_ms": ", ".join(map(str, stalled)) if stalled else "none",
                               "m_still": f"{m_still}", "stalled_move": f"{100 * moved[m_still]:.1f}",
                               "stalled_active": " and ".join(f"{100 * x:.0f} %" for x in active)}
 

@@ -490,9 +490,8 @@ def moments_table(moments: dict[str, FoldMoments]) -> str:
     ga, gb, gc = moments["kde"].gaussian
     rows.append(["N(0, 1)", "0.000", "1.000", f"{ga:.3f}", f"{gb:.3f}", f"{gc:.3f}", f"{gc - ga ** 2 - gb ** 2:.3f}",
                  f"{ga:.3f}", f"{gb:.3f}", f"{gc:.3f}"])
-    return markdown_table(["inputs", "E u", "Var u", "a", "E uf(u)", "c", "c - a² - b²", "a (matched)",
-                           "b (matched)", "c (matched)"], rows,
-                          "Columns 4 to 7: the literal constants; the last three: the moment-matched ones.")
+    return markdown_table(["inputs", "E u", "Var u", "a", "E uf(u)", "c", "c - a² - b²", "a*", "b*", "c*"], rows,
+                          "Columns 4 to 7: the literal constants; a*, b*, c*: the moment-matched ones.")
 
 
 def moment_numbers(moments: dict[str, FoldMoments], fit: FitSummary) -> dict[str, str]:
