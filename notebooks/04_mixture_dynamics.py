@@ -166,7 +166,7 @@ if False in standardize:
 # and {glue:text}`un_ratio_v` times for $v$, at a divergence of up to {glue:text}`un_kl_max` nats; for
 # $Q$ it reaches {glue:text}`un_rel_Q` of the metric's scale. Along each curve the divergence grows with
 # $\alpha$, and so does the gap, but not always for long: the table below gives the mean gap in $Q$ per
-# cell, and for some mixtures it stops changing after the first $\alpha > 0$.
+# cell (one column per $m$), and for some mixtures it stops changing after the first $\alpha > 0$.
 
 # %% tags=["remove-input"]
 if False in standardize:
@@ -176,7 +176,7 @@ if False in standardize:
         glue(key, text, display=False)
 
 # %% [markdown]
-# Flat rows (here: $m$ = {glue:text}`stalled_ms`, the rows where SGD's $Q$ moves by less than 5 % over
+# Flat columns (here: $m$ = {glue:text}`stalled_ms`, the columns where SGD's $Q$ moves by less than 5 % over
 # training in the first mixture) come from mixtures whose mean $\bar\mu = \sum_k p_k\mu_k$ is large
 # compared with the unit spread of a component. The means of one mixture index are the same numbers
 # scaled by $\alpha$, so $\bar\mu$ grows with $\alpha$ too. The projection $U = CF/\sqrt D$ then

@@ -167,7 +167,8 @@ def test_prose_numbers_on_the_tiny_chapter(tiny):
     assert alone["main_eg0"] == app["main_eg0"]
     table, texts = numbers.stalled_table(chapter.setup("relu"), results["relu"][False])
     rows, legend = table.split("\n\n")                               # the table, then a line naming its columns
-    assert rows.count("\n") == 2 and rows.startswith("| m |") and legend.startswith("Columns:")
+    assert rows.count("\n") == 3 + len(results["relu"][False].alphas) and rows.startswith("| | $m$ = ")
+    assert legend.startswith("Rows:")
     assert texts["m_still"] == "2"
     assert texts["stalled_active"].count("%") == 2
     tables = numbers.chapter_tables(chapter, results)

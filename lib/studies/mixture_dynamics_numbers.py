@@ -140,19 +140,20 @@ def stalled_table(setup: Setup, un: SweepResult) -> tuple[str, dict[str, str]]:
     and M(Q) per alpha, and how far SGD's Q moves over training (first mixture, largest alpha, relative to
     its initial size: the example trajectories of ``setup``); a row is stalled below 5 %. For the row that
     moves least, the fraction of inputs on which each student unit starts active (:func:`initial_activity`)."""
-    lines = ["| m | $\\bar\\mu / \\alpha$ | " + " | ".join(f"$\\alpha$ = {a:g}" for a in un.alphas) + " | $Q$ moves |",
-             "|---|---|" + "---|" * (len(un.alphas) + 1)]
-    moved = {}
+    mus, moved = {}, {}
     for i, m in enumerate(un.ms):
-        mu = mixture_mean(un, i, len(un.alphas) - 1)[0] / un.alphas[-1]
+        mus[m] = mixture_mean(un, i, len(un.alphas) - 1)[0] / un.alphas[-1]
         tr = example(setup, un.alphas[-1], m, False).sgd.Q.mean(0)          # (times, K, K)
         moved[m] = float(np.abs(tr[-1] - tr[0]).max() / np.abs(tr[0]).max())
-        lines.append(f"| {m} | {mu:+.2f} | " + " | ".join(f"{x:.4f}" for x in un.mean("Q")[i])
-                     + f" | {100 * moved[m]:.1f} % |")
+    lines = ["| | " + " | ".join(f"$m$ = {m}" for m in un.ms) + " |", "|---|" + "---|" * len(un.ms),
+             "| $\\bar\\mu / \\alpha$ | " + " | ".join(f"{mus[m]:+.2f}" for m in un.ms) + " |"]
+    lines += [f"| $\\alpha$ = {a:g} | " + " | ".join(f"{un.mean('Q')[i, j]:.4f}" for i in range(len(un.ms))) + " |"
+              for j, a in enumerate(un.alphas)]
+    lines.append("| $Q$ moves | " + " | ".join(f"{100 * moved[m]:.1f} %" for m in un.ms) + " |")
     stalled = [m for m in un.ms if moved[m] < 0.05]
     m_still = min(moved, key=moved.get)
     active = initial_activity(setup, un.alphas[-1], m_still, False)
-    legend = ("Columns: $m$; the mixture mean $\\bar\\mu$ per unit $\\alpha$ (first mixture); $\\mathcal M(Q)$ at each "
+    legend = ("Rows: the mixture mean $\\bar\\mu$ per unit $\\alpha$ (first mixture); $\\mathcal M(Q)$ at each "
               "$\\alpha$; the largest change of SGD's $Q$ over training relative to its initial size (first mixture, "
               "largest $\\alpha$).")
     return "\n".join(lines) + "\n\n" + legend, {"stalled_ms": ", ".join(map(str, stalled)) if stalled else "none",
