@@ -91,3 +91,20 @@ def test_figures_have_their_panels():
     fig = study.sample_means_figure(sm, 5.0, 3)
     assert len(fig.axes) == 2 and fig.axes[1].get_xlabel() == "sample mean of sgn(x)"
     plt.close(fig)
+
+
+def test_lemma_v1_keeps_the_correlations_the_drawn_mixture_can_carry():
+    """Seed 4's standardised GM(3, 3) carries |eps| < 0.16 only: the chapter's largest eps (0.3) used to stop it
+    with an error; now the grid keeps the values below 0.9 of the limit, and too few of them is a clear error."""
+    from lib.core.validate import ParameterError
+    from lib.measures.lemmas import v1_eps_limit
+
+    limit = v1_eps_limit(5.0, 3, 4)                       # the chapter's mixture (alpha = 5, m = 3) on seed 4
+    assert 0.1 < limit < 0.3
+    grid = [0.3, 0.1, 0.03, 0.01, 0.003]
+    assert study.usable_eps(grid, alpha=5.0, m=3, seed=4) == [0.1, 0.03, 0.01, 0.003]
+    assert study.usable_eps(grid, alpha=5.0, m=3, seed=0) == grid          # the default seed keeps the grid
+    ii1, v1 = study.remainders([("sgn", "sgn")], grid, alpha=5.0, m=3, seed=4)
+    assert len(ii1[0]["eps"]) == 5 and max(v1[0]["eps"]) < limit
+    with pytest.raises(ParameterError, match="eps_values"):
+        study.usable_eps([0.3, 0.2, 0.1], alpha=5.0, m=3, seed=3)      # limit 0.079: nothing left

@@ -123,6 +123,12 @@ def _std_mixture(alpha: float, m: int, seed: int):
     return d.means, d.weights, float(d.raw_mean[0]), math.sqrt(float(d.raw_var[0]))
 
 
+def v1_eps_limit(alpha: float = 3.0, m: int = 3, seed: int = 0) -> float:
+    """The largest correlation |eps| that :func:`lemma_v1` can build for this standardised mixture, 1 / scale^2:
+    a within-component correlation rho = eps scale^2 must stay below 1."""
+    return 1.0 / _std_mixture(alpha, m, seed)[3] ** 2
+
+
 def lemma_v1(u: str, v: str, eps, *, alpha: float = 3.0, m: int = 3, seed: int = 0) -> dict:
     """Lemma V.1 (eq. 21): E[u(u1) v(u2)] for two standardised GM(alpha, m) variables with E[u1 u2] = eps.
 

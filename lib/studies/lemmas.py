@@ -17,7 +17,9 @@ import math
 
 import numpy as np
 
-from ..measures.lemmas import lemma_ii1, lemma_v1, lemma_v3, projected_expectation, sample_means
+from ..core.validate import ParameterError
+from ..measures.lemmas import (lemma_ii1, lemma_v1, lemma_v3, projected_expectation, sample_means,
+                               v1_eps_limit)
 
 PROJECTED_LAWS = (("pareto", {}), ("gmm", None), ("beta", {"preset": "beta2"}), ("lorentz", {}))
 """Laws of the projection figure; the mixture (None) takes the chapter's alpha and m."""
@@ -32,8 +34,22 @@ def remainders(pairs, eps_values, *, alpha: float, m: int, seed: int) -> tuple[l
     """(Lemma II.1 per pair (u, v), Lemma V.1 per pair for standardised GM(alpha, m) variables), each the
     dict of :func:`lib.measures.lemmas.lemma_ii1` / :func:`~lib.measures.lemmas.lemma_v1`."""
     ii1 = [lemma_ii1(u, v, eps_values) for u, v in pairs]
-    v1 = [lemma_v1(u, v, eps_values, alpha=alpha, m=m, seed=seed) for u, v in pairs]
+    v1_eps = usable_eps(eps_values, alpha=alpha, m=m, seed=seed)
+    v1 = [lemma_v1(u, v, v1_eps, alpha=alpha, m=m, seed=seed) for u, v in pairs]
     return ii1, v1
+
+
+def usable_eps(eps_values, *, alpha: float, m: int, seed: int, fraction: float = 0.9) -> list[float]:
+    """The correlations of ``eps_values`` that the drawn mixture can carry (below ``fraction`` of
+    :func:`lib.measures.lemmas.v1_eps_limit`; a mixture whose components are narrow cannot be correlated as
+    strongly: seed 4's default draw allows |eps| < 0.16). At least two must remain to fit an order."""
+    limit = fraction * v1_eps_limit(alpha, m, seed)
+    kept = [e for e in eps_values if abs(e) < limit]
+    if len(kept) < 2:
+        raise ParameterError(f"eps_values: this mixture (alpha={alpha}, m={m}, seed={seed}) carries |eps| < "
+                             f"{limit:.3g} only, and {len(kept)} of {list(eps_values)} are below it; give at least "
+                             "two smaller values")
+    return kept
 
 
 def slope(x, y) -> float:
@@ -52,7 +68,7 @@ def lemma_table(ii1: list[dict], v1: list[dict], eps_values) -> str:
     Lemma V.1 slopes and the mixture-minus-Gaussian correlation at the largest eps."""
     slopes0, slopes1 = v1_slopes(v1)
     lines = ["| u, v | c2 (Mehler) | remainder/eps^2 at smallest eps | V.1 slope, eq. 21 alone | V.1 slope, with first "
-             f"order | mixture - Gaussian at eps = {eps_values[0]} |", "|---|---|---|---|---|---|"]
+             f"order | mixture - Gaussian at eps = {v1[0]['eps'][0]:g} |", "|---|---|---|---|---|---|"]
     for r, q, s0, s1 in zip(ii1, v1, slopes0, slopes1):
         lines.append(f"| {r['u']}, {r['v']} | {r['c2']:.5f} | {r['remainder_over_eps2'][-1]:.5f} | {s0:.2f} "
                      f"| {s1:.2f} | {q['gap'][0]:+.4f} |")
