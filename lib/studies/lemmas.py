@@ -58,9 +58,15 @@ def slope(x, y) -> float:
 
 
 def v1_slopes(v1: list[dict]) -> tuple[list[float], list[float]]:
-    """Slopes in eps of the Lemma V.1 remainders of each pair: (eq. 21 alone, with the per-pair first-order
-    term); the theory says 1 and 2."""
-    return [slope(q["eps"], q["remainder0"]) for q in v1], [slope(q["eps"], q["remainder1"]) for q in v1]
+    """The orders in eps of the Lemma V.1 remainders of each pair, (eq. 21 alone, with the per-pair first-order
+    term): the local log-log slope between the two smallest eps, since the lemma's orders are asymptotic. The
+    theory says 1 and 2. (A fit over the whole grid mixed in the next order where the first-order coefficient is
+    small: sgn on seed 8's mixture fitted 1.50 while its local slope fell 1.78, 1.25 towards 1.)"""
+    def asymptotic(eps, r):
+        order = np.argsort(np.abs(eps))[:2]
+        return slope(np.asarray(eps)[order], np.asarray(r)[order])
+
+    return [asymptotic(q["eps"], q["remainder0"]) for q in v1], [asymptotic(q["eps"], q["remainder1"]) for q in v1]
 
 
 def lemma_table(ii1: list[dict], v1: list[dict], eps_values) -> str:
