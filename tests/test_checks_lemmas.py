@@ -3,7 +3,7 @@ each gives the verdict its rule states, and the chapter's gathering keeps ids, o
 import numpy as np
 import pytest
 
-from lib.measures.verdicts import NOT_REPRODUCED, REPRODUCED
+from lib.measures.verdicts import NOT_TESTED, NOT_REPRODUCED, REPRODUCED
 from lib.studies import lemmas_checks as v1c
 
 
@@ -24,7 +24,7 @@ from lib.studies import lemmas_checks as v1c
     (lambda: v1c.v3_quartic(2e-6), False),
     (lambda: v1c.lorentz_erratic(0.21), True),
     (lambda: v1c.lorentz_erratic(0.19), False),
-    (lambda: v1c.one_coordinate("gmm", -0.019, 0.005), True),                   # 0.019 < 5 x 0.005
+    (lambda: v1c.one_coordinate("beta", -0.019, 0.005), True),                  # 0.019 < 5 x 0.005
     (lambda: v1c.one_coordinate("pareto", -0.371, 0.005), False),
     (lambda: v1c.projection("pareto", -0.371, 0.009, 0.002), True),             # within 5 s.e.
     (lambda: v1c.projection("pareto", -0.371, 0.07, 0.001), True),              # 5 times below the D = 1 gap
@@ -36,6 +36,11 @@ def test_each_rule_passes_inside_its_band_and_fails_outside(check, passed):
     c = check()
     assert bool(c.passed) is passed
     assert c.verdict == (REPRODUCED if passed else NOT_REPRODUCED)
+
+
+def test_a_drawn_mixture_can_refute_the_one_coordinate_lemma_but_not_confirm_it():
+    assert v1c.one_coordinate("gmm", -0.019, 0.005).verdict == NOT_TESTED      # a nearly symmetric draw
+    assert v1c.one_coordinate("gmm", -0.20, 0.005).verdict == NOT_REPRODUCED
 
 
 def test_nan_fails():
