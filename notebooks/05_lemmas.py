@@ -182,10 +182,10 @@ glue("sample_means_fig", fig, display=False)
 #    kurtosis (within $10^{-6}$); for Lorentz a spread of $\mathbb E[\operatorname{sgn} x]$ over sample
 #    standardisations above 0.2.
 # 4. **One coordinate against the projection** (sgn; Pareto, the mixture, beta): the lemma for one standardised
-#    coordinate, within 5 standard errors (a finding, recorded, not asserted; the mixture is drawn anew with each
-#    seed, and a draw whose gap is small is merely nearly symmetric, so for it only a resolved gap counts: a small
-#    one is not tested); after projection at the largest $D$, within 5 standard errors or 5 times below the
-#    one-coordinate gap.
+#    coordinate, within 5 standard errors (a finding, recorded, not asserted; the mixture is a law drawn at
+#    random, and one draw may be nearly symmetric by chance, so eight mixtures are drawn for this check and the
+#    most resolved gap decides); after projection at the largest $D$, within 5 standard errors or 5 times below
+#    the one-coordinate gap.
 # 5. **Sample means** centre on the exact expectations within 5 standard errors.
 
 # %%

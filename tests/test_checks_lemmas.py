@@ -3,7 +3,7 @@ each gives the verdict its rule states, and the chapter's gathering keeps ids, o
 import numpy as np
 import pytest
 
-from lib.measures.verdicts import NOT_TESTED, NOT_REPRODUCED, REPRODUCED
+from lib.measures.verdicts import NOT_REPRODUCED, REPRODUCED
 from lib.studies import lemmas_checks as v1c
 
 
@@ -38,9 +38,14 @@ def test_each_rule_passes_inside_its_band_and_fails_outside(check, passed):
     assert c.verdict == (REPRODUCED if passed else NOT_REPRODUCED)
 
 
-def test_a_drawn_mixture_can_refute_the_one_coordinate_lemma_but_not_confirm_it():
-    assert v1c.one_coordinate("gmm", -0.019, 0.005).verdict == NOT_TESTED      # a nearly symmetric draw
-    assert v1c.one_coordinate("gmm", -0.20, 0.005).verdict == NOT_REPRODUCED
+def test_the_mixture_is_judged_on_its_most_resolved_draw():
+    ii1, v1, s0, s1, v3, proj, sm = _chapter_numbers()
+    proj["gmm"]["draws"] = {"gap": np.array([-0.01, 0.2, 0.001]), "se": np.array([0.005, 0.005, 0.005])}
+    pick = {c.id: c for c in v1c.checks(ii1, v1, s0, s1, v3, proj, sm)}["V.1.lemma-V.3-one-coordinate-gmm"]
+    assert pick.measured == 0.2 and pick.verdict == NOT_REPRODUCED          # one resolved draw refutes it
+    proj["gmm"]["draws"] = {"gap": np.array([-0.01, 0.02, 0.001]), "se": np.array([0.005, 0.005, 0.005])}
+    pick = {c.id: c for c in v1c.checks(ii1, v1, s0, s1, v3, proj, sm)}["V.1.lemma-V.3-one-coordinate-gmm"]
+    assert pick.measured == 0.02 and pick.verdict == REPRODUCED             # every draw within 5 s.e.
 
 
 def test_nan_fails():
