@@ -304,7 +304,9 @@ for g in ["erf", "relu"]:
 #    $\sim\sqrt N\,6\times10^{-8}\approx2\times10^{-6}$).
 #    Its level is checked too, two-sided: our per-run tLog-RMSE must equal the paper's in every component
 #    within 3 standard errors of our mean over runs. Recorded with its verdict, not asserted: where it fails,
-#    claim 1 holds in shape (we agree at least as well as the paper) but not at the paper's level.
+#    claim 1 holds in shape (we agree at least as well as the paper) but not at the paper's level. It is compared
+#    only in the tables' setting ($N = 1000$, $t_{\max} = 100$): the tLog-RMSE of a shorter run is another
+#    quantity, so under the quick profile ($t_{\max} = 30$) it is not tested.
 # 4. **Time step.** Euler's error (against RK4) is below 10% of the per-run SGD gap for every order
 #    parameter: Euler's global error is $O(dt)$, measured above at a few percent.
 
@@ -312,7 +314,8 @@ for g in ["erf", "relu"]:
 book = claims.Registry("02b_ode", globals(), section="II")
 checks = [check for g in activations
           for check in ode_vs_sgd_checks.activation_checks(g, floor_ratio[g], floors.level_z(g), fits[g]["all"].slope,
-                                                           fits[g]["all"].stderr, {n: fits[g][n].slope for n in METRICS})]
+                                                           fits[g]["all"].stderr, {n: fits[g][n].slope for n in METRICS},
+                                                           {"N": N, "t_max": t_max})]
 for check in checks + ode_vs_sgd_checks.start_checks(t0_ode, t0_sgd, euler_ratio):
     recorded = book.add(check)                        # every rule: lib/studies/ode_vs_sgd_checks.py
     assert recorded or not check.asserted, (check.id, check.measured)

@@ -3,7 +3,7 @@ check passes; fed values outside it, it gives the failing verdict it declares (a
 that disagree)."""
 import pytest
 
-from lib.measures.verdicts import NOT_REPRODUCED, REPRODUCED
+from lib.measures.verdicts import NOT_REPRODUCED, NOT_TESTED, REPRODUCED
 from lib.studies import ode_vs_sgd_checks as ode
 
 SLOPES = {"Q": -0.45, "R": -0.55, "v": -0.5}
@@ -63,3 +63,10 @@ def test_only_the_floor_level_is_a_recorded_finding():
     assert {c.id for c in checks if not c.asserted} == {"ODE.floor-level-erf"}
     level = next(c for c in checks if c.id == "ODE.floor-level-erf")
     assert level.aspect == "level" and level.paper_claim == "1"
+
+
+def test_the_floor_level_is_compared_only_in_the_tables_setting():
+    assert ode.floor_level("erf", 117.0, {"N": 1000, "t_max": 100.0}).verdict == NOT_REPRODUCED
+    assert ode.floor_level("erf", 1.0, {"N": 1000, "t_max": 100.0}).verdict == REPRODUCED
+    assert ode.floor_level("erf", 117.0, {"N": 1000, "t_max": 30.0}).verdict == NOT_TESTED     # the quick profile
+    assert ode.floor_level("erf", 117.0, {"N": 500, "t_max": 100.0}).verdict == NOT_TESTED
