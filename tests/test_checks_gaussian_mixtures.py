@@ -13,7 +13,7 @@ RAW = np.array([[0.0, 10.0, 40.0], [0.0, 30.0, 200.0]])    # (m, alpha) exact di
 def good() -> dict:
     """Numbers under which every check of the chapter passes."""
     return dict(alpha_spread=120.0, m_spread=40.0, steps=np.array([[30.0, 170.0]]), exact_standardised=RAW / 10,
-                exact_raw=RAW, abs_1d=np.array([0.01, 0.03, 0.05]), ratio_full=np.array([0.6, 0.9, 1.1]))
+                exact_raw=RAW, ratio_1d=np.array([0.8, 0.95, 1.1]), ratio_full=np.array([0.6, 0.9, 1.1]))
 
 
 def verdicts(**change) -> dict:
@@ -33,7 +33,9 @@ def test_every_check_passes_inside_its_band():
     (dict(steps=np.array([[30.0, 0.0]])), "III.kl-grows", NOT_REPRODUCED),
     (dict(steps=np.array([[30.0, -2.0]])), "III.kl-grows", NOT_REPRODUCED),
     (dict(exact_standardised=RAW + np.array([[0, 0, 0], [0, 1.5, 0]])), "III.standardised-smaller", NOT_REPRODUCED),
-    (dict(abs_1d=np.array([0.01, 0.1])), "III.knn-1d", NOT_REPRODUCED),
+    (dict(ratio_1d=np.array([0.8, 0.45])), "III.knn-1d", NOT_REPRODUCED),
+    (dict(ratio_1d=np.array([0.8, 2.1])), "III.knn-1d", NOT_REPRODUCED),
+    (dict(ratio_1d=np.array([])), "III.knn-1d", NOT_REPRODUCED),          # no cell to show it
     (dict(ratio_full=np.array([0.6, 0.49, 1.1])), "III.knn-full-axis", CONTRADICTED),
     (dict(ratio_full=np.array([-0.3, 0.1])), "III.knn-full-axis", CONTRADICTED),     # negative estimates
     (dict(ratio_full=np.array([])), "III.knn-full-axis", NOT_TESTED),               # no cell above 10 nats

@@ -34,6 +34,14 @@ def test_one_d_errors():
     assert study.one_d_errors(t)[1] == 0               # no cell above 5 nats
 
 
+def test_one_d_ratios_keep_the_cells_between_a_tenth_and_one_nat():
+    t = _tables()
+    ex, kn = study._both(t, "exact_one"), study._both(t, "knn_one")
+    keep = (ex >= 0.1) & (ex < 1.0)
+    assert keep.sum() == 9 and keep.sum() < ex.size
+    np.testing.assert_allclose(study.one_d_ratios(t), kn[keep] / ex[keep])
+
+
 def test_small_one_d_errors():
     small = study.small_one_d_errors(_tables())
     assert small.size == 2 * 9 - 3 and small.max() == pytest.approx(0.05)   # 3 unstandardised cells above 1 nat

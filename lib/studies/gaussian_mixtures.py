@@ -100,6 +100,14 @@ def one_d_errors(tables: dict) -> tuple[float, float]:
     return err_1d, rel_1d
 
 
+def one_d_ratios(tables: dict, low: float = 0.1, high: float = 1.0) -> np.ndarray:
+    """One-dimensional k-NN estimate / exact divergence of every cell of both settings whose exact divergence per
+    coordinate is in [``low``, ``high``) nats (below ``low`` the ratio of two small numbers says little)."""
+    ex, kn = _both(tables, "exact_one"), _both(tables, "knn_one")
+    keep = (ex >= low) & (ex < high)
+    return kn[keep] / ex[keep]
+
+
 def small_one_d_errors(tables: dict) -> np.ndarray:
     """|one-dimensional k-NN estimate - exact value| (nats) of every cell of both settings whose exact
     divergence per coordinate is below 1 nat."""
