@@ -58,9 +58,9 @@ def test_measured_values_and_tolerances():
     assert "Table I " in ode.floor_level("erf", 1.0).statement and "Table II " in ode.floor_level("relu", 1.0).statement
 
 
-def test_only_the_floor_level_is_a_recorded_finding():
+def test_only_the_floor_level_and_the_theory_slope_are_recorded_findings():
     checks = ode.activation_checks("erf", **good()) + ode.start_checks(1e-15, 2e-6, 0.03)
-    assert {c.id for c in checks if not c.asserted} == {"ODE.floor-level-erf"}
+    assert {c.id for c in checks if not c.asserted} == {"ODE.floor-level-erf", "ODE.slope-theory-erf"}
     level = next(c for c in checks if c.id == "ODE.floor-level-erf")
     assert level.aspect == "level" and level.paper_claim == "1"
 
@@ -70,3 +70,11 @@ def test_the_floor_level_is_compared_only_in_the_tables_setting():
     assert ode.floor_level("erf", 1.0, {"N": 1000, "t_max": 100.0}).verdict == REPRODUCED
     assert ode.floor_level("erf", 117.0, {"N": 1000, "t_max": 30.0}).verdict == NOT_TESTED     # the quick profile
     assert ode.floor_level("erf", 117.0, {"N": 500, "t_max": 100.0}).verdict == NOT_TESTED
+
+
+def test_the_theory_slope_uses_the_t_quantile_and_a_resolution():
+    assert ode.slope_theory("erf", -0.5 + 4.3 * 0.05, 0.05, dof=3).verdict == NOT_TESTED        # 9.2 x 0.05 > 0.25
+    assert ode.slope_theory("erf", -0.5 + 4.3 * 0.02, 0.02, dof=3).verdict == REPRODUCED        # 4.3 < q(3 dof) = 9.2
+    assert ode.slope_theory("erf", -0.5 + 4.3 * 0.02, 0.02, dof=200).verdict == NOT_REPRODUCED  # q ~ 3
+    assert ode.slope_theory("erf", -0.52, 0.02, dof=200).verdict == REPRODUCED
+    assert ode.slope_theory("erf", -0.52, 0.1, dof=200).verdict == NOT_TESTED                   # 3 x 0.1 > 0.25
