@@ -251,14 +251,17 @@ glue("fold_N_main", str(fold_Ns[-1]), display=False)
 #    interval is narrower than 0.5).
 # 2. Per law and activation: the excess over the floor vanishes at least as fast as the floor (verdict at the
 #    floor, faster or same rate). Decided where the fit's interval is narrower than 1, or, for a law at the
-#    floor, where two standard errors of its excess are below 0.25 at every $N$.
+#    floor, where two standard errors of its excess are below 0.25 at every $N$. Checks 1 and 2 also need a
+#    grid of at least four sizes spanning a factor 8 (a property of the design: with the quick profile's three
+#    sizes, 100 to 400, the interval rules alone passed on some seeds and not on others, so there they are not
+#    tested at this scale).
 # 3. Map: every law of the map with a fourth moment is within the family-wise margin. Decided where every
 #    margin is below 0.5 (the map could see an excess of half the floor).
 # 4. Map: the Student $t$ laws without a fourth moment ($\nu\le4$) are within the margin (same power rule).
 # 5. Folding with $a\neq0$: the ODE with the $a$-term describes SGD as well as the exact ODE describes the
 #    odd control, within half again the control's gap: the bootstrap interval (level {glue:text}`level`) of the
 #    ratio to the control lies below 1.5; above 1.5 it fails; an interval that straddles 1.5 cannot tell (not
-#    tested), nor can fewer than 5 runs. (A one-sided "lower bound at most 1" let a wide interval pass.)
+#    tested), nor can fewer than 10 runs (with 6, the verdicts flipped between seeds). (A one-sided "lower bound at most 1" let a wide interval pass.)
 # 6. Folding with $a\neq0$: without the term the ODE misses SGD, the interval above 1.5 (below it fails; a
 #    finding recorded either way).
 
@@ -273,7 +276,7 @@ for g in activations:
     floor = results["scaling"][g]["floor"]
     assert np.all(np.isfinite(floor)) and min(floor) > 0, floor
 for check in beyond_checks.checks(results, activations, level=level, map_N=map_N, map_activation=map_activation,
-                                  fold=fold, fold_control=fold_control, fold_runs=fold_runs):
+                                  fold=fold, fold_control=fold_control, fold_runs=fold_runs, scaling_Ns=scaling_Ns):
     recorded = book.add(check)                        # every rule: lib/studies/beyond_checks.py
     assert recorded or not check.asserted, (check.id, check.measured)
 print(f"{len(book.claims)} checks recorded")
