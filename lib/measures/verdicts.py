@@ -39,6 +39,7 @@ class Check:
     on_fail: str = NOT_REPRODUCED
     tested: bool = True
     asserted: bool = False
+    section: str | None = None     # the paper's section when it is not the chapter's (None: the chapter's)
 
     @property
     def verdict(self) -> str:
@@ -50,5 +51,5 @@ class Check:
     def record(self) -> dict:
         """The keyword arguments of ``lib.pipeline.claims.Registry.check``."""
         return dict(id=self.id, passed=bool(self.passed), statement=self.statement, measured=self.measured,
-                    tolerance=self.tolerance, paper_claim=self.paper_claim, aspect=self.aspect,
+                    tolerance=self.tolerance, paper_claim=self.paper_claim, section=self.section, aspect=self.aspect,
                     on_fail=self.on_fail, tested=bool(self.tested))

@@ -81,17 +81,24 @@ def map_group(key: str, what: str, group: Sequence[str], departs: Sequence[str],
                  statement=f"Every map law {what} follows the ODE within the floor margin (N = {N}, g = {g}).")
 
 
+def _versus_band(ratio: Mapping[str, float], runs: int) -> tuple[bool, bool, str, bool]:
+    """Where the bootstrap interval ``ratio`` (value, lo, hi) lies against :data:`FOLD_BAND`: (inside: below it,
+    outside: above it, the measured text, decided: one of the two with at least :data:`FOLD_MIN_RUNS` runs)."""
+    inside, outside = ratio["hi"] <= FOLD_BAND, ratio["lo"] > FOLD_BAND
+    measured = f"ratio to the control {ratio['value']:.2f} [{ratio['lo']:.2f}, {ratio['hi']:.2f}]"
+    return inside, outside, measured, runs >= FOLD_MIN_RUNS and (inside or outside)
+
+
 def fold_with_a(g: str, N: int, ratio: Mapping[str, float], level: float, runs: int, fold: str,
                 control: str) -> Check:
     """With a folding of mean a != 0 the ODE with the a-term describes SGD as well as the exact ODE describes the
     odd control, decided two-sided on ``ratio`` (value, lo, hi: the bootstrap interval of the ratio to the control):
     within :data:`FOLD_BAND` if the upper bound is below it, outside if the lower bound is above it, otherwise not
     tested (as are runs below :data:`FOLD_MIN_RUNS`)."""
-    inside, outside = ratio["hi"] <= FOLD_BAND, ratio["lo"] > FOLD_BAND
-    return Check(f"beyond.fold-with-a-{g}-{N}", inside, aspect="level",
-                 measured=f"ratio to the control {ratio['value']:.2f} [{ratio['lo']:.2f}, {ratio['hi']:.2f}]",
+    inside, _, measured, decided = _versus_band(ratio, runs)
+    return Check(f"beyond.fold-with-a-{g}-{N}", inside, aspect="level", measured=measured, tested=decided,
                  tolerance=f"bootstrap interval (level {level:g}) below {FOLD_BAND:g}; above it fails; "
-                           "straddling it is not tested", tested=runs >= FOLD_MIN_RUNS and (inside or outside),
+                           "straddling it is not tested",
                  statement=f"With f = {fold} (a != 0) the ODE with the a-term describes SGD as well as the exact ODE "
                            f"describes f = {control} (g = {g}, N = {N}; within {FOLD_BAND:g} times).")
 
@@ -99,11 +106,10 @@ def fold_with_a(g: str, N: int, ratio: Mapping[str, float], level: float, runs: 
 def fold_without_a(g: str, N: int, ratio: Mapping[str, float], level: float, runs: int, fold: str) -> Check:
     """Without the a-term the ODE misses SGD beyond the control: the bootstrap interval of ``ratio`` above
     :data:`FOLD_BAND`; below it fails, straddling it is not tested."""
-    outside, inside = ratio["lo"] > FOLD_BAND, ratio["hi"] <= FOLD_BAND
-    return Check(f"beyond.fold-no-a-{g}-{N}", outside, aspect="level",
-                 measured=f"ratio to the control {ratio['value']:.2f} [{ratio['lo']:.2f}, {ratio['hi']:.2f}]",
+    _, outside, measured, decided = _versus_band(ratio, runs)
+    return Check(f"beyond.fold-no-a-{g}-{N}", outside, aspect="level", measured=measured, tested=decided,
                  tolerance=f"bootstrap interval (level {level:g}) above {FOLD_BAND:g}; below it fails; straddling "
-                           "it is not tested", tested=runs >= FOLD_MIN_RUNS and (inside or outside),
+                           "it is not tested",
                  statement=f"With f = {fold} the ODE without the a-term misses SGD beyond the control (g = {g}, "
                            f"N = {N}; by more than {FOLD_BAND:g} times).")
 

@@ -19,12 +19,11 @@ The rules in short:
 - **Lorentz**: sample standardisation makes ``E[sgn x]`` vary over seeds by more than :data:`LORENTZ_SPREAD`
   (a finite-variance law standardised from 10^4 samples varies by about 0.01).
 
-These checks carry the section of the paper they test (Lemma II.1 is Section II's), so :class:`SectionCheck` adds
-a ``section`` to the record; ``Registry.add`` passes it on (None: the chapter's own section).
+These checks carry the section of the paper they test where it is not the chapter's (Lemma II.1 is Section II's:
+``Check.section``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -43,25 +42,14 @@ PROJECTION_SHRINK = 5.0  # or the projected gap at least this many times below t
 PROJECTION_LAWS = ("pareto", "gmm", "beta")   # laws of the projection checks, in the chapter's order
 
 
-@dataclass(frozen=True)
-class SectionCheck(Check):
-    """A :class:`Check` of another section of the paper than the chapter's (``section``: e.g. "II")."""
-
-    section: str | None = None
-
-    @property
-    def record(self) -> dict:
-        return {**super().record, "section": self.section}
-
-
 def lemma_ii1(u: str, v: str, remainder_over_eps2: float, c2: float, eps: float) -> Check:
     """Lemma II.1 for the pair (u, v): at the smallest ``eps`` the remainder after first order, divided by
     eps^2, is within the Mehler bound eps / (1 - eps) of c2 (asserted)."""
     deviation = abs(remainder_over_eps2 - c2)
     bound = eps / (1 - eps)
-    return SectionCheck(f"V.1.lemma-II.1-{u}-{v}", deviation <= bound, measured=deviation,
-                        tolerance=f"<= eps/(1-eps) = {bound:.2g}", paper_claim="5", section="II", asserted=True,
-                        statement=f"Lemma II.1 for ({u}, {v}): the remainder after first order is c2 eps^2.")
+    return Check(f"V.1.lemma-II.1-{u}-{v}", deviation <= bound, measured=deviation,
+                 tolerance=f"<= eps/(1-eps) = {bound:.2g}", paper_claim="5", section="II", asserted=True,
+                 statement=f"Lemma II.1 for ({u}, {v}): the remainder after first order is c2 eps^2.")
 
 
 def v1_order1(slopes: Sequence[float], last_remainders: Sequence[float]) -> Check:

@@ -246,7 +246,8 @@ def appendix_numbers(chapter: Chapter, results: dict, tables: dict) -> dict[str,
     ms, alphas, m, alpha = chapter.grid(g)
     stats = claim_stats(chapter, results, g) if True in chapter.standardize else None
     shared = stats.shared_excess if stats else {}
-    decided = [near_floor(e, se, stats.floor_runs) for e, se in shared.values()]   # per metric: claim 4b's rule (False: contradicted)
+    decided = [near_floor(e, se, stats.floor_runs)                  # per metric: claim 4b's rule (False: contradicted)
+               for e, se in shared.values()]
     joined = {k: ", ".join(f"{x:.1f}" for x in sa.get(k, [])) or "(not run)"
               for k in ("un_ratio", "sh_ratio", "sh_z_all")}
     grid = f"m ∈ {{{', '.join(map(str, ms))}}} and α ∈ {{{', '.join(f'{a:g}' for a in alphas)}}}"
@@ -311,8 +312,8 @@ def growth_over_mixtures(un: SweepResult, name: str) -> tuple[float, float, int]
     sample: (mean growth, its standard error over the pairs, degrees of freedom = pairs - 1). The scatter is
     the one between mixtures (each pair's growth is averaged over its runs first), since the paper's statement
     is about mixtures drawn at random: the runs' own standard error, used before, ignored it, and one quick
-    draw (seed 13), whose alpha = 9 runs agreed to 0.1%, shrank by 49 of those standard errors while in the paper bundle the gap grows in 37 to 39 of
-    the 40 pairs, depending on the metric."""
+    draw (seed 13), whose alpha = 9 runs agreed to 0.1%, shrank by 49 of those standard errors, while in the
+    paper bundle the gap grows in 37 to 39 of the 40 pairs, depending on the metric."""
     d = (un.per_mixture(name)[:, -1] - un.per_mixture(name)[:, 1]).ravel()
     se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("inf")
     return float(d.mean()), se, d.size - 1
